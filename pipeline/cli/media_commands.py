@@ -1,0 +1,111 @@
+"""Media engine commands: `pipeline inspect`, `pipeline render`, `pipeline bench engine`.
+
+They run the engine on local files only (no AWS)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.media import (
+    DEFAULT_RENDITIONS,
+    MediaError,
+    extract_metadata,
+    load_rendition_specs,
+    render,
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add the media commands to the `pipeline` argument parser."""
+    inspect = subparsers.add_parser(
+        "inspect",
+        help="print the metadata record of image files, one JSON object per line",
+        description="Print one JSON object per file: "
+        '{"file", "ok": true, "metadata"} or {"file", "ok": false, "error": {"code", "message"}}.',
+    )
+    inspect.add_argument("files", nargs="+", metavar="FILE")
+    inspect.add_argument(
+        "--json", action="store_true", help="compact JSON lines (default: indented objects)"
+    )
+    inspect.set_defaults(func=cmd_inspect)
+
+    render_parser = subparsers.add_parser(
+        "render",
+        help="write the renditions of an image file to a local folder",
+        description="Render FILE with the default specs (or --spec FILE) into DIR.",
+    )
+    render_parser.add_argument("file", metavar="FILE")
+    render_parser.add_argument("--out", required=True, metavar="DIR", type=Path)
+    render_parser.add_argument(
+        "--spec", metavar="FILE", help='JSON rendition config: {"renditions": [{...}, ...]}'
+    )
+    render_parser.set_defaults(func=cmd_render)
+
+    bench = subparsers.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+    engine = bench_sub.add_parser(
+        "engine",
+        help="time this engine against naive Pillow and pyvips on JPEG photos",
+        description="For each image: CPU ms, MP/s, peak RSS, output bytes and SSIM for this "
+        "engine, naive Pillow and pyvips (when installed), run side by side; prints medians "
+        "and ratios.",
+    )
+    engine.add_argument("--input", metavar="DIR", type=Path, help="folder of JPEG photos")
+    engine.add_argument("--json", metavar="FILE", type=Path, help="also write results as JSON")
+    engine.add_argument("--repeat", type=int, default=3, help="runs per image (median kept)")
+    engine.set_defaults(func=cmd_bench_engine)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    failures = 0
+    for name in args.files:
+        result: dict[str, Any]
+        try:
+            result = {"file": name, "ok": True, "metadata": extract_metadata(name)}
+        except MediaError as exc:
+            failures += 1
+            result = {"file": name, "ok": False, "error": exc.to_dict()}
+        except OSError as exc:
+            failures += 1
+            result = {
+                "file": name,
+                "ok": False,
+                "error": {"code": "unreadable", "message": f"cannot read the file: {exc}"},
+            }
+        print(json.dumps(result, indent=None if args.json else 2, sort_keys=False), flush=True)
+    return 1 if failures else 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    try:
+        specs = load_rendition_specs(args.spec) if args.spec else DEFAULT_RENDITIONS
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        renditions = render(args.file, specs)
+    except MediaError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = Path(args.file).stem
+    for item in renditions:
+        extension = "jpg" if item.format == "jpeg" else item.format
+        target = args.out / f"{stem}.{item.spec_name}.{item.fingerprint}.{extension}"
+        target.write_bytes(item.data)
+        print(f"{target}\t{item.spec_name}\t{item.format}\t{item.width}x{item.height}\t"
+              f"{len(item.data)} bytes")  # fmt: skip
+    return 0
+
+
+def cmd_bench_engine(args: argparse.Namespace) -> int:
+    from pipeline.media.bench import run_engine_bench
+
+    return run_engine_bench(input_dir=args.input, json_path=args.json, repeat=args.repeat)

@@ -1,0 +1,326 @@
+"""Opening and decoding images with every limit enforced, and typed errors for bad input.
+
+Order of checks, cheapest first, so that hostile files cost almost nothing:
+byte size -> magic number -> frame count from container structure -> header dimensions
+(Pillow parses the header only) -> decode of the first frame, reduced on load when possible,
+under the decode deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import struct
+import threading
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import (
+    BmpImagePlugin,  # noqa: F401 - explicit plugin imports avoid loading every plugin
+    GifImagePlugin,  # noqa: F401
+    Image,
+    ImageFile,
+    JpegImagePlugin,  # noqa: F401
+    MpoImagePlugin,  # noqa: F401
+    PngImagePlugin,  # noqa: F401
+    TiffImagePlugin,  # noqa: F401
+    UnidentifiedImageError,
+    WebPImagePlugin,  # noqa: F401
+)
+
+from pipeline.media.animation import FrameInfo, apng_frames, gif_frames, webp_frames
+from pipeline.media.errors import CorruptMedia, MediaError, TooManyPixels, UnsupportedMedia
+from pipeline.media.jpeg import jpeg_unsupported_reason
+from pipeline.media.limits import Deadline, Limits
+from pipeline.media.sniff import SNIFF_BYTES, Sniffed, sniff
+from pipeline.media.source import GuardedReader, Source, open_source
+
+with contextlib.suppress(ImportError):  # AVIF is native in Pillow 13 wheels
+    from PIL import AvifImagePlugin  # noqa: F401
+
+# Pillow's own decompression-bomb check is a backstop behind the exact per-call check below:
+# it warns above MAX_IMAGE_PIXELS and raises above twice that. Set it deliberately to the
+# default limit (Pillow's default is 89.5 MP) and raise it only when a caller allows more.
+Image.MAX_IMAGE_PIXELS = Limits().max_pixels
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+_pillow_ceiling_lock = threading.Lock()
+
+_PIL_FORMATS: dict[str, list[str]] = {
+    "jpeg": ["JPEG", "MPO"],
+    "mpo": ["MPO", "JPEG"],
+    "png": ["PNG"],
+    "apng": ["PNG"],
+    "gif": ["GIF"],
+    "webp": ["WEBP"],
+    "tiff": ["TIFF"],
+    "bmp": ["BMP"],
+    "avif": ["AVIF", "HEIF"],
+    "heic": ["HEIF", "AVIF"],
+    "heif": ["HEIF", "AVIF"],
+}
+_HEIF_READY = False
+
+
+def _register_heif() -> None:
+    """HEIC (HEVC) needs libheif; the AVIF flavour of HEIF is native to Pillow."""
+    global _HEIF_READY
+    if _HEIF_READY:
+        return
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+    except ImportError:  # pragma: no cover - optional at import, required for HEIC
+        pass
+    _HEIF_READY = True
+
+
+@dataclass
+class Opened:
+    """An image whose header has passed every limit; pixels not decoded yet."""
+
+    reader: GuardedReader
+    image: Image.Image
+    sniffed: Sniffed
+    format: str  # refined from the decoder: 'mpo' for multi-picture JPEG, 'apng' when animated
+    stored_size: tuple[int, int]  # as encoded, before orientation
+    size: tuple[int, int]  # the decoder's size: stored, or displayed when it orients itself
+    orientation: int | None  # raw EXIF value (may be out of range); XMP is not consulted
+    frames: int
+    duration_ms: int | None
+    limits: Limits
+    deadline: Deadline
+
+    @property
+    def transform(self) -> int:
+        """The orientation to apply: 1-8, with anything out of range treated as 1."""
+        value = self.orientation
+        return value if value is not None and 1 <= value <= 8 else 1
+
+    @property
+    def pending_transform(self) -> int:
+        """The orientation still to apply after decoding (TIFF decoders apply it on load)."""
+        return 1 if self.size != self.stored_size or self.format == "tiff" else self.transform
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        w, h = self.size
+        return (h, w) if self.pending_transform >= 5 else (w, h)
+
+
+@contextlib.contextmanager
+def open_image(
+    source: Source, limits: Limits, deadline: Deadline | None = None
+) -> Iterator[Opened]:
+    """Open `source` and check it against `limits`; raises only MediaError subclasses."""
+    deadline = deadline or Deadline(limits.max_decode_seconds)
+    reader = open_source_checked(source, limits, deadline)
+    with reader, warnings.catch_warnings():
+        _quiet(warnings)
+        with _typed_errors(None):
+            head = reader.read(SNIFF_BYTES)
+            reader.seek(0)
+        sniffed = sniff(head)
+        _refuse_unsupported(sniffed, reader)
+        info = _frames_from_container(sniffed, reader, limits)
+        if info is not None:
+            limits.check_frames(info.frames)
+        image = _pil_open(reader, sniffed, limits)
+        try:
+            yield _inspect(reader, image, sniffed, info, limits, deadline)
+        finally:
+            image.close()
+
+
+def open_source_checked(source: Source, limits: Limits, deadline: Deadline) -> GuardedReader:
+    try:
+        return open_source(source, limits, deadline)
+    except MediaError:
+        raise
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise  # a caller's mistake, not bad media
+    except OSError as exc:
+        raise CorruptMedia(f"The file cannot be read: {exc}.") from exc
+
+
+def _refuse_unsupported(sniffed: Sniffed, reader: GuardedReader) -> None:
+    if sniffed.format == "empty":
+        raise CorruptMedia("The file is empty (0 bytes); upload it again.")
+    if not sniffed.supported:
+        raise UnsupportedMedia(
+            f"The file is a {sniffed.description} ({sniffed.mime}), which is not a supported "
+            "image type; upload JPEG, PNG, GIF, WebP, TIFF, BMP, AVIF or HEIC.",
+            detected=sniffed.format,
+        )
+    if sniffed.format in ("jpeg", "mpo"):
+        reason = jpeg_unsupported_reason(reader)
+        reader.seek(0)
+        if reason:
+            raise UnsupportedMedia(
+                f"The file is a {reason}, which this engine cannot decode; "
+                "convert it to an 8-bit JPEG or to PNG.",
+                detected="jpeg",
+            )
+
+
+def _frames_from_container(
+    sniffed: Sniffed, reader: GuardedReader, limits: Limits
+) -> FrameInfo | None:
+    walkers = {"gif": gif_frames, "webp": webp_frames, "apng": apng_frames, "png": apng_frames}
+    walker = walkers.get(sniffed.format)
+    if walker is None:
+        return None
+    with _typed_errors(sniffed):
+        info = walker(reader, limits.max_frames)
+        reader.seek(0)
+    return info
+
+
+def _pil_open(reader: GuardedReader, sniffed: Sniffed, limits: Limits) -> Image.Image:
+    if sniffed.format in ("heic", "heif", "avif"):
+        _register_heif()
+    if limits.max_pixels > (Image.MAX_IMAGE_PIXELS or 0):
+        with _pillow_ceiling_lock:
+            Image.MAX_IMAGE_PIXELS = max(limits.max_pixels, Image.MAX_IMAGE_PIXELS or 0)
+    with _typed_errors(sniffed), warnings.catch_warnings():
+        _quiet(warnings)
+        return Image.open(reader, formats=_PIL_FORMATS[sniffed.format])  # type: ignore[arg-type]
+
+
+def _inspect(
+    reader: GuardedReader,
+    image: Image.Image,
+    sniffed: Sniffed,
+    info: FrameInfo | None,
+    limits: Limits,
+    deadline: Deadline,
+) -> Opened:
+    with _typed_errors(sniffed):
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise CorruptMedia(
+                f"The {sniffed.description} declares an empty size {width}x{height}; "
+                "it is damaged. Re-export it and upload again."
+            )
+        limits.check_pixels(width, height)
+        fmt = (image.format or sniffed.format).lower()
+        if info is None:
+            frames = int(getattr(image, "n_frames", 1) or 1)
+            limits.check_frames(frames, "file" if fmt in ("tiff", "mpo") else "animation")
+            duration = _sum_durations(image, frames) if fmt == "avif" and frames > 1 else None
+            info = FrameInfo(frames, duration)
+            if frames > 1:
+                image.seek(0)
+        if fmt == "png" and info.frames > 1:
+            fmt = "apng"
+        if fmt == "heif" and sniffed.format in ("heic", "avif"):
+            fmt = sniffed.format
+        deadline.check()
+        return Opened(
+            reader=reader,
+            image=image,
+            sniffed=sniffed,
+            format=fmt,
+            stored_size=_stored_size(image),
+            size=(width, height),
+            orientation=exif_orientation(image),
+            frames=info.frames,
+            duration_ms=info.duration_ms,
+            limits=limits,
+            deadline=deadline,
+        )
+
+
+def _stored_size(image: Image.Image) -> tuple[int, int]:
+    """TIFF reports the displayed size and orients on load; its stored size is the tile's."""
+    tile = getattr(image, "_tile_size", None)
+    if isinstance(tile, tuple) and len(tile) == 2:
+        return int(tile[0]), int(tile[1])
+    return image.size
+
+
+def _sum_durations(image: Image.Image, frames: int) -> int | None:
+    total = 0.0
+    for index in range(frames):
+        image.seek(index)
+        total += float(image.info.get("duration") or 0)
+    image.seek(0)
+    return round(total)
+
+
+def _quiet(module: Any) -> None:
+    """Pillow warns about damaged tags and large images; both are handled here instead."""
+    module.simplefilter("ignore", Image.DecompressionBombWarning)
+    module.simplefilter("ignore", UserWarning)
+    module.simplefilter("ignore", RuntimeWarning)
+
+
+def exif_orientation(image: Image.Image) -> int | None:
+    """The EXIF Orientation tag as stored (XMP tiff:Orientation is ignored, as browsers do)."""
+    try:
+        raw = image.info.get("exif")
+        if raw:
+            exif = Image.Exif()
+            exif.load(raw)
+            value = exif.get(0x0112)
+        else:
+            tags = getattr(image, "tag_v2", None)
+            value = tags.get(0x0112) if tags is not None else None
+        if isinstance(value, tuple | list):
+            value = value[0] if value else None
+        return int(value) if value is not None else None
+    except Exception:
+        return None
+
+
+def decode_first_frame(opened: Opened, draft_size: tuple[int, int] | None = None) -> Image.Image:
+    """Decode frame 0, letting JPEG scale by 1/2, 1/4 or 1/8 on load when `draft_size`
+    (in stored orientation) allows; the result is at least `draft_size` in both sides."""
+    image = opened.image
+    with _typed_errors(opened.sniffed):
+        if draft_size and image.format in ("JPEG", "MPO"):
+            image.draft(image.mode, draft_size)
+        with warnings.catch_warnings():
+            _quiet(warnings)
+            image.load()
+        opened.deadline.check()
+    return image
+
+
+@contextlib.contextmanager
+def _typed_errors(sniffed: Sniffed | None) -> Iterator[None]:
+    """Turn any decoder failure into a typed MediaError with a message a person can act on."""
+    what = sniffed.description if sniffed else "file"
+    try:
+        yield
+    except MediaError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixels(
+            f"The {what} declares more pixels than allowed ({exc}); it was refused before "
+            "decoding. Resize it before uploading."
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise CorruptMedia(
+            f"The file starts like a {what} but its header cannot be read; it is damaged or "
+            "not really that type. Re-export it and upload again."
+        ) from exc
+    except MemoryError as exc:
+        raise TooManyPixels(
+            f"The {what} needs more memory to decode than is available; resize it."
+        ) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError,
+            TypeError, ZeroDivisionError, AttributeError, RuntimeError,
+            OverflowError) as exc:  # fmt: skip
+        raise CorruptMedia(
+            f"The {what} cannot be decoded ({_reason(exc)}); it is damaged or truncated. "
+            "Re-export it and upload again."
+        ) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().rstrip(".")
+    if len(text) > 120:
+        text = text[:117] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

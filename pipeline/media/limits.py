@@ -1,0 +1,63 @@
+"""Resource limits applied to every input before and while it is decoded."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pipeline.media.errors import DecodeTimeout, TooLarge, TooManyFrames, TooManyPixels
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds for one input. Defaults suit camera photos and web graphics."""
+
+    max_bytes: int = 100 * 1024 * 1024
+    max_pixels: int = 100_000_000
+    max_frames: int = 1000
+    max_decode_seconds: float = 30.0
+
+    def check_bytes(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise TooLarge(
+                f"The file is {_mib(size)} and the limit is {_mib(self.max_bytes)}; "
+                "upload a smaller file."
+            )
+
+    def check_pixels(self, width: int, height: int, what: str = "image") -> None:
+        pixels = width * height
+        if pixels > self.max_pixels:
+            raise TooManyPixels(
+                f"The {what} declares {width}x{height} = {pixels / 1e6:,.1f} megapixels and the "
+                f"limit is {self.max_pixels / 1e6:,.1f} megapixels; it was refused before "
+                "decoding. Resize it before uploading."
+            )
+
+    def check_frames(self, frames: int, what: str = "animation") -> None:
+        if frames > self.max_frames:
+            raise TooManyFrames(
+                f"The {what} has {frames:,}{'+' if frames == self.max_frames + 1 else ''} frames "
+                f"and the limit is {self.max_frames:,}; shorten it or upload a still image."
+            )
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class Deadline:
+    """A wall-clock budget that long-running steps check cooperatively."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expires = time.monotonic() + seconds
+
+    def check(self, step: str = "decoding") -> None:
+        if time.monotonic() > self.expires:
+            raise DecodeTimeout(
+                f"{step.capitalize()} took longer than the {self.seconds:g} s limit; the file is "
+                "too complex to process. Simplify or resize it before uploading."
+            )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"

@@ -1,0 +1,106 @@
+"""The metadata record of one image: what the catalog stores and the API returns."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from PIL import Image
+
+from pipeline.media.colour import profile_description
+from pipeline.media.decode import Opened, open_image
+from pipeline.media.exif import read_exif
+from pipeline.media.limits import DEFAULT_LIMITS, Limits
+from pipeline.media.source import Source
+
+_BIT_DEPTH = {
+    "1": 1, "L": 8, "P": 8, "RGB": 8, "RGBA": 8, "CMYK": 8, "YCbCr": 8, "LA": 8, "PA": 8,
+    "RGBa": 8, "La": 8, "LAB": 8, "HSV": 8, "RGBX": 8, "I;16": 16, "I;16B": 16, "I;16L": 16,
+    "I;16N": 16, "I": 32, "F": 32,
+}  # fmt: skip
+
+
+def extract_metadata(
+    source: Source,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    declared_mime: str | None = None,
+    filename: str | None = None,
+) -> dict[str, Any]:
+    """The JSON-serialisable metadata record of `source`. Raises only MediaError subclasses."""
+    with open_image(source, limits) as opened:
+        return _record(opened, declared_mime=declared_mime, filename=filename)
+
+
+def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) -> dict[str, Any]:
+    image = opened.image
+    warnings: list[str] = []
+    exif, gps, exif_warnings = read_exif(image)
+    warnings += exif_warnings
+    icc = image.info.get("icc_profile")
+    width, height = opened.display_size
+    record: dict[str, Any] = {
+        "format": opened.format,
+        "mime": _mime(opened),
+        "width": width,
+        "height": height,
+        "stored_width": opened.stored_size[0],
+        "stored_height": opened.stored_size[1],
+        "orientation": opened.orientation,
+        "frames": opened.frames,
+        "duration_ms": opened.duration_ms,
+        "mode": image.mode,
+        "bit_depth": _bit_depth(image),
+        "has_alpha": _has_alpha(image),
+        "icc": profile_description(icc) if isinstance(icc, bytes) and icc else None,
+        "has_icc": bool(icc),
+        "exif": exif,
+        "gps": gps,
+        "bytes": opened.reader.size,
+        "sha256": _sha256(opened),
+    }
+    record["declared"] = _declared(opened, declared_mime, filename)
+    record["warnings"] = warnings
+    return record
+
+
+def _mime(opened: Opened) -> str:
+    from pipeline.media.sniff import MIME_TYPES
+
+    return MIME_TYPES.get(opened.format, opened.sniffed.mime)
+
+
+def _bit_depth(image: Image.Image) -> int:
+    bits = image.info.get("bits")
+    if isinstance(bits, int) and 0 < bits <= 32:
+        return bits
+    return _BIT_DEPTH.get(image.mode, 8)
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or image.has_transparency_data
+
+
+def _sha256(opened: Opened) -> str:
+    reader = opened.reader
+    position = reader.tell()
+    reader.seek(0)
+    digest = hashlib.sha256()
+    while chunk := reader.read(1 << 20):
+        digest.update(chunk)
+    reader.seek(position)
+    return digest.hexdigest()
+
+
+def _declared(
+    opened: Opened, declared_mime: str | None, filename: str | None
+) -> dict[str, Any] | None:
+    if declared_mime is None and filename is None:
+        return None
+    from pipeline.media.sniff import declared_matches
+
+    return {
+        "mime": declared_mime,
+        "filename": filename,
+        "mismatch": not declared_matches(opened.format, declared_mime, filename),
+    }
