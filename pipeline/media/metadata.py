@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 from PIL import Image
 
-from pipeline.media.colour import profile_description
-from pipeline.media.decode import Opened, open_image
+from pipeline.media.colour import profile_description, to_srgb, to_working_mode
+from pipeline.media.decode import Opened, decode_first_frame, open_image
 from pipeline.media.exif import read_exif
+from pipeline.media.hashes import phash
+from pipeline.media.iptc_xmp import read_iptc_xmp
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
+from pipeline.media.palette import dominant_colours
+from pipeline.media.placeholders import blurhash, thumbhash
+from pipeline.media.renditions import TRANSPOSE
+from pipeline.media.sniff import MIME_TYPES, declared_matches
 from pipeline.media.source import Source
 
+PREVIEW_SIDE = 100  # the hashes, placeholders and palette all work from this small copy
 _BIT_DEPTH = {
     "1": 1, "L": 8, "P": 8, "RGB": 8, "RGBA": 8, "CMYK": 8, "YCbCr": 8, "LA": 8, "PA": 8,
     "RGBa": 8, "La": 8, "LAB": 8, "HSV": 8, "RGBX": 8, "I;16": 16, "I;16B": 16, "I;16L": 16,
@@ -37,7 +45,9 @@ def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) 
     warnings: list[str] = []
     exif, gps, exif_warnings = read_exif(image)
     warnings += exif_warnings
+    iptc_xmp, xmp_orientation = read_iptc_xmp(image)
     icc = image.info.get("icc_profile")
+    mode, bit_depth, alpha = image.mode, _bit_depth(image), _has_alpha(image)
     width, height = opened.display_size
     record: dict[str, Any] = {
         "format": opened.format,
@@ -49,24 +59,42 @@ def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) 
         "orientation": opened.orientation,
         "frames": opened.frames,
         "duration_ms": opened.duration_ms,
-        "mode": image.mode,
-        "bit_depth": _bit_depth(image),
-        "has_alpha": _has_alpha(image),
+        "mode": mode,
+        "bit_depth": bit_depth,
+        "has_alpha": alpha,
         "icc": profile_description(icc) if isinstance(icc, bytes) and icc else None,
         "has_icc": bool(icc),
         "exif": exif,
         "gps": gps,
+        "iptc_xmp": iptc_xmp,
+        "xmp_orientation": xmp_orientation,
         "bytes": opened.reader.size,
         "sha256": _sha256(opened),
     }
+    preview = _preview(opened, icc if isinstance(icc, bytes) else None)
+    record["phash"] = phash(preview)
+    record["palette"] = dominant_colours(preview)
+    record["blurhash"] = blurhash(preview)
+    record["thumbhash"] = thumbhash(preview)
     record["declared"] = _declared(opened, declared_mime, filename)
     record["warnings"] = warnings
     return record
 
 
-def _mime(opened: Opened) -> str:
-    from pipeline.media.sniff import MIME_TYPES
+def _preview(opened: Opened, icc: bytes | None) -> Image.Image:
+    """Frame 0 at most PREVIEW_SIDE on its long side, sRGB, displayed orientation."""
+    width, height = opened.size
+    ratio = min(1.0, PREVIEW_SIDE / max(width, height))
+    draft = (max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio)))
+    image = to_working_mode(decode_first_frame(opened, draft))
+    image = image.copy() if image is opened.image else image
+    image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    image, _warning = to_srgb(image, icc)
+    transpose = TRANSPOSE.get(opened.pending_transform)
+    return image.transpose(transpose) if transpose is not None else image
 
+
+def _mime(opened: Opened) -> str:
     return MIME_TYPES.get(opened.format, opened.sniffed.mime)
 
 
@@ -97,8 +125,6 @@ def _declared(
 ) -> dict[str, Any] | None:
     if declared_mime is None and filename is None:
         return None
-    from pipeline.media.sniff import declared_matches
-
     return {
         "mime": declared_mime,
         "filename": filename,

@@ -24,7 +24,7 @@ REDUCING_GAP = 2.0
 # JPEG DCT scaling on load keeps at least this much resolution over the largest output.
 DRAFT_MARGIN = 1.0
 
-_TRANSPOSE = {
+TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
     4: Image.Transpose.FLIP_TOP_BOTTOM,
@@ -112,7 +112,7 @@ def render_images(opened: Opened, specs: Sequence[RenditionSpec]) -> dict[str, I
             if _is_full_frame(p, width, height):
                 layers.append(_Layer(resized, p.size[0] / width, p.size[1] / height))
         resized = drop_opaque_alpha(resized)
-        transpose = _TRANSPOSE.get(opened.pending_transform)
+        transpose = TRANSPOSE.get(opened.pending_transform)
         results[name] = resized.transpose(transpose) if transpose is not None else resized
     return results
 
