@@ -1,0 +1,35 @@
+# The two commands: `make demo` and `make test`. Both bootstrap .venv on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo up test lint samples clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/pipeline demo
+
+up: install
+	$(BIN)/pipeline up
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy pipeline handlers
+
+test: lint
+	$(BIN)/pytest
+
+samples: install
+	$(BIN)/python -m pipeline.samples
+
+clean:
+	rm -rf $(VENV) .pipeline .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,11 @@
+"""Metadata worker: SQS batch of upload events -> metadata in the catalog."""
+
+from aws_lambda_powertools import Logger
+
+from handlers._sqs_worker import sqs_handler
+from handlers.wiring import part_worker
+from pipeline.observability import SERVICE
+from pipeline.topology import PART_METADATA
+
+logger = Logger(service=SERVICE)
+handler = sqs_handler(logger, lambda: part_worker(PART_METADATA))

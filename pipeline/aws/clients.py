@@ -1,0 +1,35 @@
+"""boto3 clients, one per service and process (kept warm across Lambda invocations).
+
+The endpoint comes from boto3's own configuration (AWS_ENDPOINT_URL): the embedded stack sets
+it, AWS leaves it unset. Nothing else differs.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+
+def _config() -> Config:
+    s3: dict[str, Any] = {"addressing_style": "path" if os.environ.get("AWS_ENDPOINT_URL") else "auto"}
+    return Config(
+        signature_version="s3v4",
+        retries={"mode": "standard", "max_attempts": 5},
+        s3=s3,  # type: ignore[arg-type]
+        max_pool_connections=32,
+    )
+
+
+@cache
+def client(service: str, region: str | None = None) -> Any:
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    return boto3.session.Session().client(service, region_name=region or "us-east-1", config=_config())
+
+
+def reset_clients() -> None:
+    """Forget cached clients (after the endpoint or credentials change)."""
+    client.cache_clear()

@@ -1,0 +1,90 @@
+"""S3: presigned uploads, source downloads and rendition writes."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.aws.clients import client
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+
+
+class ObjectStore:
+    def __init__(self, region: str | None = None) -> None:
+        self._s3 = client("s3", region)
+
+    def presigned_post(
+        self, bucket: str, key: str, content_type: str, max_bytes: int, expires_s: int
+    ) -> PresignedPost:
+        """A POST policy pinning the exact key and Content-Type, with a size range."""
+        conditions: list[Any] = [
+            {"bucket": bucket},
+            {"key": key},
+            {"Content-Type": content_type},
+            ["content-length-range", 1, max_bytes],
+        ]
+        post = self._s3.generate_presigned_post(
+            Bucket=bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=conditions,
+            ExpiresIn=expires_s,
+        )
+        return PresignedPost(url=post["url"], fields=dict(post["fields"]))
+
+    def presigned_put(self, bucket: str, key: str, content_type: str, expires_s: int) -> str:
+        return str(
+            self._s3.generate_presigned_url(
+                "put_object",
+                Params={"Bucket": bucket, "Key": key, "ContentType": content_type},
+                ExpiresIn=expires_s,
+            )
+        )
+
+    def head(self, bucket: str, key: str) -> dict[str, Any]:
+        return dict(self._s3.head_object(Bucket=bucket, Key=key))
+
+    @contextmanager
+    def download_to_temp(self, bucket: str, key: str, max_bytes: int) -> Iterator[Path]:
+        """Stream an object into a temporary file (removed afterwards), refusing oversize."""
+        response = self._s3.get_object(Bucket=bucket, Key=key)
+        length = int(response.get("ContentLength", 0))
+        if length > max_bytes:
+            response["Body"].close()
+            raise ObjectTooLarge(length, max_bytes)
+        with tempfile.NamedTemporaryFile(prefix="source-", suffix=".bin") as tmp:
+            shutil.copyfileobj(response["Body"], tmp, length=1024 * 1024)
+            tmp.flush()
+            yield Path(tmp.name)
+
+    def put_rendition(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
+        self._s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            CacheControl="public, max-age=31536000, immutable",
+        )
+
+    def get(self, bucket: str, key: str, range_header: str | None = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if range_header:
+            kwargs["Range"] = range_header
+        return dict(self._s3.get_object(**kwargs))
+
+
+class ObjectTooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"object is {size} bytes, over the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit

@@ -1,0 +1,31 @@
+"""The `pipeline` command. Each command group lives in its own module with a `register()`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Sequence
+
+# Modules that add sub-commands; each exposes `register(subparsers)` and sets `func` on its parsers.
+COMMAND_MODULES = (
+    "pipeline.cli.stack_commands",
+    "pipeline.cli.media_commands",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeline",
+        description="Event-driven media pipeline: run it on a laptop, deploy it to AWS.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    result = args.func(args)
+    return int(result or 0)

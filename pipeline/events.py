@@ -1,0 +1,72 @@
+"""The event contract: an SQS message carrying an S3 "Object Created" event.
+
+The path is S3 -> EventBridge -> SNS (raw delivery) -> SQS, so an SQS body is the EventBridge
+event itself. A body wrapped in an SNS envelope (raw delivery off) is accepted too. Work is
+keyed on the object (bucket, key, ETag), never on the event id, which S3 does not keep unique
+under replay and moto does not keep unique at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+
+class BadEvent(ValueError):
+    """A message that is not an S3 object-created event: it can never succeed."""
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    bucket: str
+    key: str
+    etag: str
+    size: int
+    version_id: str | None
+    event_time: float  # epoch seconds of the upload
+
+
+def _parse_time(value: Any) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError as exc:
+            raise BadEvent(f"event time {value!r} is not ISO 8601") from exc
+    return datetime.now(UTC).timestamp()
+
+
+def parse_eventbridge_s3(event: dict[str, Any]) -> SourceObject:
+    if event.get("source") != "aws.s3" or event.get("detail-type") != "Object Created":
+        raise BadEvent(
+            f"expected an aws.s3 'Object Created' event, got {event.get('source')!r} "
+            f"{event.get('detail-type')!r}"
+        )
+    detail = event.get("detail") or {}
+    try:
+        obj = detail["object"]
+        return SourceObject(
+            bucket=str(detail["bucket"]["name"]),
+            key=str(obj["key"]),
+            etag=str(obj.get("etag") or obj.get("eTag") or "").strip('"'),
+            size=int(obj.get("size", 0)),
+            version_id=obj.get("version-id") or None,
+            event_time=_parse_time(event.get("time")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadEvent(f"S3 event detail is incomplete: {exc}") from exc
+
+
+def parse_sqs_body(body: str) -> SourceObject:
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise BadEvent(f"message body is not JSON: {exc.msg}") from exc
+    if isinstance(payload, dict) and payload.get("Type") == "Notification" and "Message" in payload:
+        return parse_sqs_body(payload["Message"])
+    if not isinstance(payload, dict):
+        raise BadEvent("message body is not a JSON object")
+    return parse_eventbridge_s3(payload)

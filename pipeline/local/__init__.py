@@ -1,0 +1,1 @@
+"""The embedded AWS for laptops and tests: moto, a Lambda-like runtime, an API gateway and a CDN."""

@@ -1,0 +1,247 @@
+"""The local runtime: plays Lambda's SQS event source mapping for the worker handlers.
+
+One poller thread per queue long-polls SQS, turns each batch into the event Lambda would
+send, and hands it to the handler in a pool of worker processes (CPU-bound work wants
+several cores). Messages the handler reports in `batchItemFailures` (or the whole batch if
+it raises) are left on the queue: they come back after the visibility timeout, and SQS moves
+them to the dead-letter queue after maxReceiveCount, as on AWS. `retry_delay_s` shortens the
+wait before a failed message comes back (a development convenience; None keeps AWS's timing).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+from pipeline.aws.clients import client
+from pipeline.local.lambda_context import LocalLambdaContext
+from pipeline.topology import QueueSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventSource:
+    queue: QueueSpec
+    url: str
+    arn: str
+
+
+def _init_worker(env: dict[str, str], log_path: str | None) -> None:
+    # Ctrl-C reaches the whole process group; the parent stops the workers in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(env)
+    if log_path:
+        stream = open(log_path, "a", buffering=1)  # noqa: SIM115 - lives as long as the process
+        os.dup2(stream.fileno(), 1)
+        os.dup2(stream.fileno(), 2)
+        sys.stdout = sys.stderr = stream
+
+
+class InvocationError(Exception):
+    """The handler raised: Lambda treats the whole batch as failed."""
+
+
+def invoke(handler_path: str, event: dict[str, Any], function_name: str, timeout_s: int) -> Any:
+    """Runs in a worker process: import the handler once, call it like Lambda does."""
+    module_name, func_name = handler_path.rsplit(".", 1)
+    handler = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return handler(event, LocalLambdaContext(function_name=function_name, timeout_s=timeout_s))
+    except Exception as exc:
+        # Exceptions may hold what cannot cross a process boundary: send their text back.
+        raise InvocationError(f"{type(exc).__name__}: {exc}") from None
+
+
+def sqs_event(messages: list[dict[str, Any]], arn: str, region: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": region,
+            }
+            for m in messages
+        ]
+    }
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        sources: list[EventSource],
+        region: str,
+        env: dict[str, str],
+        workers: int | None = None,
+        retry_delay_s: float | None = None,
+        log_path: str | None = None,
+        poll_wait_s: int = 1,
+    ) -> None:
+        self.sources = sources
+        self.region = region
+        self.env = env
+        self.workers = workers or os.cpu_count() or 1
+        self.retry_delay_s = retry_delay_s
+        self.log_path = log_path
+        self.poll_wait_s = poll_wait_s
+        self.stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        self._pool = self._new_pool()
+        for source in self.sources:
+            thread = threading.Thread(
+                target=self._poll, args=(source,), name=f"poller-{source.queue.name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=self.poll_wait_s + 30)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.env, self.log_path),
+        )
+
+    def _count(self, **deltas: int) -> None:
+        with self._stats_lock:
+            self.stats.update(deltas)
+
+    # -- the event source mapping -----------------------------------------------------------
+    def _poll(self, source: EventSource) -> None:
+        sqs = client("sqs", self.region)
+        # Batches in flight per queue: at most the workers, at most the function's concurrency.
+        slots = threading.BoundedSemaphore(min(self.workers, source.queue.max_concurrency))
+        while not self._stop.is_set():
+            if not slots.acquire(timeout=0.5):
+                continue
+            try:
+                response = sqs.receive_message(
+                    QueueUrl=source.url,
+                    MaxNumberOfMessages=min(source.queue.batch_size, 10),
+                    WaitTimeSeconds=self.poll_wait_s,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
+            except Exception:
+                slots.release()
+                if not self._stop.is_set():
+                    log.exception("receive from %s failed", source.queue.name)
+                    time.sleep(1)
+                continue
+            messages = response.get("Messages", [])
+            if not messages:
+                slots.release()
+                continue
+            future = self._submit(source, messages)
+            if future is None:
+                slots.release()
+                continue
+            future.add_done_callback(
+                lambda f, s=source, m=messages: self._settle(f, s, m, slots)  # type: ignore[misc]
+            )
+
+    def _submit(self, source: EventSource, messages: list[dict[str, Any]]) -> Future[Any] | None:
+        event = sqs_event(messages, source.arn, self.region)
+        self._count(invocations=1, received=len(messages))
+        with self._pool_lock:
+            try:
+                assert self._pool is not None
+                return self._pool.submit(
+                    invoke,
+                    source.queue.handler,
+                    event,
+                    source.queue.name,
+                    source.queue.function_timeout_s,
+                )
+            except (BrokenProcessPool, RuntimeError):
+                if self._stop.is_set():
+                    return None
+                log.warning("worker pool broken; starting a new one")
+                self._pool = self._new_pool()
+                return self._pool.submit(
+                    invoke,
+                    source.queue.handler,
+                    event,
+                    source.queue.name,
+                    source.queue.function_timeout_s,
+                )
+
+    def _settle(
+        self,
+        future: Future[Any],
+        source: EventSource,
+        messages: list[dict[str, Any]],
+        slots: threading.BoundedSemaphore,
+    ) -> None:
+        try:
+            failed_ids = self._failed_ids(future, messages)
+            done = [m for m in messages if m["MessageId"] not in failed_ids]
+            failed = [m for m in messages if m["MessageId"] in failed_ids]
+            sqs = client("sqs", self.region)
+            if done:
+                sqs.delete_message_batch(
+                    QueueUrl=source.url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done)
+                    ],
+                )
+            if failed and self.retry_delay_s is not None:
+                sqs.change_message_visibility_batch(
+                    QueueUrl=source.url,
+                    Entries=[
+                        {
+                            "Id": str(i),
+                            "ReceiptHandle": m["ReceiptHandle"],
+                            "VisibilityTimeout": int(self.retry_delay_s),
+                        }
+                        for i, m in enumerate(failed)
+                    ],
+                )
+            self._count(succeeded=len(done), failed=len(failed))
+        except Exception:
+            log.exception("settling a batch from %s failed", source.queue.name)
+        finally:
+            slots.release()
+
+    def _failed_ids(self, future: Future[Any], messages: list[dict[str, Any]]) -> set[str]:
+        try:
+            response = future.result()
+        except Exception as exc:
+            # The function raised or its process died: Lambda retries the whole batch.
+            log.warning("%s: batch failed: %s", type(exc).__name__, exc)
+            self._count(batch_errors=1)
+            return {m["MessageId"] for m in messages}
+        items = (response or {}).get("batchItemFailures", []) if isinstance(response, dict) else []
+        return {str(item.get("itemIdentifier")) for item in items}

@@ -1,0 +1,190 @@
+"""The embedded stack behind `pipeline up`, the demo and the tests.
+
+moto's server runs in this process with the topology provisioned in it; handlers and the CLI
+reach it through plain boto3 clients (AWS_ENDPOINT_URL and dummy credentials), the local
+runtime feeds the workers, the gateway serves the API and the CDN serves the outputs bucket.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from pipeline.aws.clients import client, reset_clients
+from pipeline.aws.object_store import ObjectStore
+from pipeline.local import devauth, moto_gaps
+from pipeline.local.cdn import CdnServer
+from pipeline.local.gateway import GatewayServer
+from pipeline.local.provision import Provisioned, provision
+from pipeline.local.runtime import EventSource, LocalRuntime
+from pipeline.topology import TOPOLOGY, Topology
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 4566  # moto; the API gateway takes port+1 and the CDN port+2
+
+
+@dataclass
+class StackOptions:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT  # 0 picks free ports for all three servers
+    workers: int | None = None  # worker processes; default one per core
+    retry_delay_s: float | None = None  # None: failed messages wait out the visibility timeout
+    log_path: str | None = None  # worker logs go here instead of the console
+    region: str = "us-east-1"
+    topology: Topology = field(default_factory=lambda: TOPOLOGY)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+class LocalStack:
+    def __init__(self, options: StackOptions | None = None) -> None:
+        self.options = options or StackOptions()
+        self.jwt_secret = devauth.new_secret()
+        self.resources = Provisioned()
+        self.runtime: LocalRuntime | None = None
+        self._moto: Any = None
+        self._servers: list[Any] = []
+        self._threads: list[threading.Thread] = []
+        self._saved_env: dict[str, str | None] = {}
+        self.endpoint_url = ""
+        self.api_url = ""
+        self.cdn_url = ""
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> LocalStack:
+        from moto.server import ThreadedMotoServer
+
+        opts = self.options
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        moto_gaps.apply()
+        self._moto = ThreadedMotoServer(ip_address=opts.host, port=opts.port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        api_port = port + 1 if opts.port else 0
+        cdn_port = port + 2 if opts.port else 0
+
+        self._cdn_server = CdnServer((opts.host, cdn_port), _LazyStore(), "")
+        self.cdn_url = f"http://{opts.host}:{self._cdn_server.server_address[1]}"
+        self._set_env(self.env())
+        self.resources = provision(opts.topology, opts.region)
+        self._cdn_server.store = ObjectStore(opts.region)
+        self._cdn_server.bucket = opts.topology.outputs_bucket_name
+
+        from handlers.api import handler as api_handler
+
+        gateway = GatewayServer((opts.host, api_port), api_handler, self.jwt_secret)
+        self.api_url = f"http://{opts.host}:{gateway.server_address[1]}"
+        for server in (gateway, self._cdn_server):
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            self._servers.append(server)
+            self._threads.append(thread)
+
+        self.runtime = LocalRuntime(
+            self._event_sources(),
+            opts.region,
+            env=self.env(),
+            workers=opts.workers,
+            retry_delay_s=opts.retry_delay_s,
+            log_path=opts.log_path,
+        )
+        self.runtime.start()
+        return self
+
+    def stop(self) -> None:
+        if self.runtime is not None:
+            self.runtime.stop()
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        if self._moto is not None:
+            self._moto.stop()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_clients()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- configuration ----------------------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        """The environment handlers and clients need to reach this stack."""
+        topology = self.options.topology
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_REGION": self.options.region,
+            "AWS_DEFAULT_REGION": self.options.region,
+            "PIPELINE_PREFIX": topology.prefix,
+            "PIPELINE_UPLOADS_BUCKET": topology.uploads_bucket_name,
+            "PIPELINE_OUTPUTS_BUCKET": topology.outputs_bucket_name,
+            "PIPELINE_TABLE": topology.table_name,
+            "PIPELINE_CDN_BASE_URL": self.cdn_url,
+            "PIPELINE_DEV_JWT_SECRET": self.jwt_secret,
+            "POWERTOOLS_METRICS_NAMESPACE": "MediaPipeline",
+            **self.options.extra_env,
+        }
+
+    def _set_env(self, env: dict[str, str]) -> None:
+        for name, value in env.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+        reset_clients()
+        from pipeline.settings import get_settings
+
+        get_settings.cache_clear()
+
+    def _event_sources(self) -> list[EventSource]:
+        sqs = client("sqs", self.options.region)
+        sources = []
+        for queue in self.options.topology.queues:
+            url = self.resources.queue_urls[queue.name]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            sources.append(EventSource(queue=queue, url=url, arn=arn))
+        return sources
+
+    def dev_token(self, subject: str = "dev") -> str:
+        return devauth.sign(self.jwt_secret, subject)
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "aws endpoint": self.endpoint_url,
+            "api": self.api_url,
+            "cdn": self.cdn_url,
+            "uploads bucket": self.options.topology.uploads_bucket_name,
+            "outputs bucket": self.options.topology.outputs_bucket_name,
+            "catalog table": self.options.topology.table_name,
+            "worker logs": self.options.log_path or "console",
+        }
+
+
+class _LazyStore(ObjectStore):
+    """Placeholder until the endpoint is known (the CDN port is bound before it)."""
+
+    def __init__(self) -> None:  # no client yet
+        pass
+
+
+def default_log_path(root: Path) -> str:
+    root.mkdir(parents=True, exist_ok=True)
+    return str(root / "workers.log")

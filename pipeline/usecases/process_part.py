@@ -1,0 +1,138 @@
+"""Use case: produce one part of an asset (its renditions or its metadata) from an S3 event.
+
+At least once in, exactly once in effect: the part is claimed in the catalog for the source
+object's ETag before any work, so duplicated and replayed events do nothing. Bad media ends
+the part FAILED with the engine's reason and is never retried; anything else is retried by
+the queue, and on the last delivery (maxReceiveCount) the part is FAILED with the cause while
+the message goes on to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from pipeline import media
+from pipeline.aws.catalog import Catalog
+from pipeline.aws.object_store import ObjectStore, ObjectTooLarge
+from pipeline.events import SourceObject, parse_sqs_body
+from pipeline.keys import UploadKey, parse_upload_key
+from pipeline.observability import SERVICE
+from pipeline.settings import Settings
+from pipeline.topology import QueueSpec
+
+logger = Logger(service=SERVICE, child=True)
+
+# A producer turns a downloaded source file into the catalog attributes of one part.
+Producer = Callable[[Path, SourceObject, UploadKey], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    asset_id: str
+    status: str  # "done" | "skipped" | "failed"
+    detail: str = ""
+
+
+def attribute(source: SourceObject) -> UploadKey:
+    """The owner and asset id of a source key; keys outside our layout get a stable id."""
+    parsed = parse_upload_key(source.key)
+    if parsed is not None:
+        return parsed
+    derived = hashlib.sha256(f"{source.bucket}/{source.key}".encode()).hexdigest()[:32]
+    return UploadKey(owner="unowned", asset_id=derived, file_name=source.key.rsplit("/", 1)[-1])
+
+
+def media_limits(settings: Settings) -> media.Limits:
+    return media.Limits(
+        max_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_pixels,
+        max_frames=settings.max_frames,
+        max_decode_seconds=settings.max_decode_seconds,
+    )
+
+
+def check_upload(path: Path, settings: Settings) -> media.Sniffed:
+    """Defense in depth: the real bytes against the allowlist, whatever the client declared."""
+    with path.open("rb") as fh:
+        sniffed = media.sniff(fh.read(4096))
+    if sniffed.supported and sniffed.mime not in settings.allowed_types:
+        raise media.RejectedMedia(f"type {sniffed.mime} is not allowed by this service's allowlist")
+    return sniffed
+
+
+class PartWorker:
+    def __init__(
+        self,
+        queue: QueueSpec,
+        settings: Settings,
+        store: ObjectStore,
+        catalog: Catalog,
+        produce: Producer,
+    ) -> None:
+        self.queue = queue
+        self.part = queue.part
+        self.settings = settings
+        self.store = store
+        self.catalog = catalog
+        self.produce = produce
+
+    def handle(self, body: str, receive_count: int) -> Outcome:
+        source = parse_sqs_body(body)
+        upload = attribute(source)
+        asset_id = upload.asset_id
+        logger.append_keys(asset_id=asset_id, part=self.part, source_key=source.key)
+        claim = self.catalog.claim_part(
+            asset_id,
+            self.part,
+            owner=upload.owner,
+            file_name=upload.file_name,
+            source_key=source.key,
+            etag=source.etag,
+            size=source.size,
+            uploaded_at=source.event_time,
+            lease_s=self.queue.function_timeout_s,
+            attempt=receive_count,
+        )
+        if not claim.claimed:
+            logger.info("duplicate delivery skipped", extra={"reason": claim.reason})
+            return Outcome(asset_id, "skipped", claim.reason)
+        self.catalog.refresh_state(asset_id)
+        try:
+            results = self._produce(source, upload)
+        except media.MediaError as exc:
+            logger.warning("terminal failure", extra={"code": exc.code, "reason": exc.message})
+            self.catalog.fail_part(asset_id, self.part, source.etag, exc.code, exc.message, terminal=True)
+            self.catalog.refresh_state(asset_id)
+            return Outcome(asset_id, "failed", exc.message)
+        except Exception as exc:
+            last = receive_count >= self.queue.max_receive_count
+            message = f"{type(exc).__name__}: {exc}"
+            if last:
+                message = f"gave up after {receive_count} attempts: {message}"
+            logger.exception("part failed", extra={"attempt": receive_count, "final": last})
+            self.catalog.fail_part(asset_id, self.part, source.etag, "error", message, terminal=last)
+            self.catalog.refresh_state(asset_id)
+            raise
+        if self.catalog.complete_part(asset_id, self.part, source.etag, results):
+            self.catalog.refresh_state(asset_id)
+            logger.info("part done")
+            return Outcome(asset_id, "done")
+        # The source changed under us (a newer upload claimed the part): its own event wins.
+        logger.info("result superseded by a newer upload of the same asset")
+        return Outcome(asset_id, "skipped", "superseded")
+
+    def _produce(self, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
+        try:
+            with self.store.download_to_temp(
+                source.bucket, source.key, self.settings.max_upload_bytes
+            ) as path:
+                check_upload(path, self.settings)
+                return self.produce(path, source, upload)
+        except ObjectTooLarge as exc:
+            raise media.RejectedMedia(f"upload rejected: {exc}") from exc
