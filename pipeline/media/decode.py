@@ -33,6 +33,7 @@ from pipeline.media.animation import FrameInfo, apng_frames, gif_frames, webp_fr
 from pipeline.media.errors import CorruptMedia, MediaError, TooManyPixels, UnsupportedMedia
 from pipeline.media.jpeg import jpeg_unsupported_reason
 from pipeline.media.limits import Deadline, Limits
+from pipeline.media.png import png_exif
 from pipeline.media.sniff import SNIFF_BYTES, Sniffed, sniff
 from pipeline.media.source import GuardedReader, Source, open_source
 
@@ -89,6 +90,7 @@ class Opened:
     orientation: int | None  # raw EXIF value (may be out of range); XMP is not consulted
     frames: int
     duration_ms: int | None
+    self_orienting: bool  # the decoder applies the orientation itself on load (TIFF)
     limits: Limits
     deadline: Deadline
 
@@ -101,7 +103,7 @@ class Opened:
     @property
     def pending_transform(self) -> int:
         """The orientation still to apply after decoding (TIFF decoders apply it on load)."""
-        return 1 if self.size != self.stored_size or self.format == "tiff" else self.transform
+        return 1 if self.self_orienting else self.transform
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -212,6 +214,10 @@ def _inspect(
             info = FrameInfo(frames, duration)
             if frames > 1:
                 image.seek(0)
+        if fmt == "png" and "exif" not in image.info:
+            raw_exif = png_exif(reader)
+            if raw_exif:  # lets Pillow read EXIF without decoding the pixels first
+                image.info["exif"] = raw_exif
         if fmt == "png" and info.frames > 1:
             fmt = "apng"
         if fmt == "heif" and sniffed.format in ("heic", "avif"):
@@ -227,6 +233,7 @@ def _inspect(
             orientation=exif_orientation(image),
             frames=info.frames,
             duration_ms=info.duration_ms,
+            self_orienting=hasattr(image, "_tile_size"),
             limits=limits,
             deadline=deadline,
         )
@@ -259,7 +266,7 @@ def _quiet(module: Any) -> None:
 def exif_orientation(image: Image.Image) -> int | None:
     """The EXIF Orientation tag as stored (XMP tiff:Orientation is ignored, as browsers do)."""
     try:
-        raw = image.info.get("exif")
+        raw = image.info.get("exif") or _imagemagick_exif(image)
         if raw:
             exif = Image.Exif()
             exif.load(raw)
@@ -271,6 +278,17 @@ def exif_orientation(image: Image.Image) -> int | None:
             value = value[0] if value else None
         return int(value) if value is not None else None
     except Exception:
+        return None
+
+
+def _imagemagick_exif(image: Image.Image) -> bytes | None:
+    """EXIF that ImageMagick stores hex-encoded in a PNG text chunk."""
+    text = image.info.get("Raw profile type exif")
+    if not isinstance(text, str):
+        return None
+    try:
+        return bytes.fromhex("".join(text.split("\n")[3:]))
+    except ValueError:
         return None
 
 

@@ -11,14 +11,16 @@ _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
 
 _MAKE, _MODEL = 0x010F, 0x0110
-_DATETIME = 0x0132
-_DATETIME_ORIGINAL, _OFFSET_ORIGINAL, _OFFSET = 0x9003, 0x9011, 0x9010
+_DATETIME_ORIGINAL, _OFFSET_ORIGINAL = 0x9003, 0x9011
 _EXPOSURE, _FNUMBER, _ISO, _FOCAL = 0x829A, 0x829D, 0x8827, 0x920A
 _LENS_MAKE, _LENS_MODEL = 0xA433, 0xA434
 
 
-def read_exif(image: Image.Image) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[str]]:
-    """(exif, gps, warnings) for the camera fields of the record; None when absent."""
+def read_exif(
+    image: Image.Image, xmp_datetime: str | None = None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[str]]:
+    """(exif, gps, warnings) for the camera fields of the record; None when absent.
+    `xmp_datetime` (XMP exif:DateTimeOriginal) stands in when EXIF has no DateTimeOriginal."""
     warnings: list[str] = []
     try:
         exif = image.getexif()
@@ -39,15 +41,14 @@ def read_exif(image: Image.Image) -> tuple[dict[str, Any] | None, dict[str, Any]
         "make": _text(exif.get(_MAKE)),
         "model": _text(exif.get(_MODEL)),
         "lens": _text(sub.get(_LENS_MODEL)),
-        "datetime_original": _datetime(
-            sub.get(_DATETIME_ORIGINAL) or exif.get(_DATETIME),
-            sub.get(_OFFSET_ORIGINAL) or sub.get(_OFFSET),
-        ),
+        "datetime_original": _datetime(sub.get(_DATETIME_ORIGINAL), sub.get(_OFFSET_ORIGINAL)),
         "exposure_time": _number(sub.get(_EXPOSURE)),
         "f_number": _number(sub.get(_FNUMBER)),
         "iso": _integer(sub.get(_ISO)),
         "focal_length": _number(sub.get(_FOCAL)),
     }
+    if fields["datetime_original"] is None and xmp_datetime:
+        fields["datetime_original"] = xmp_datetime
     exif_out = fields if any(v is not None for v in fields.values()) else None
     gps = _gps(gps_tags)
     return exif_out, gps, warnings
@@ -59,6 +60,8 @@ def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     text = value.replace("\x00", "").strip()
+    # Like exiftool, show bytes that are not printable text as '?'.
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text[:256] or None
 
 

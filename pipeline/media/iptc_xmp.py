@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, IptcImagePlugin
@@ -16,6 +17,7 @@ _NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "photoshop": "http://ns.adobe.com/photoshop/1.0/",
     "tiff": "http://ns.adobe.com/tiff/1.0/",
+    "exif": "http://ns.adobe.com/exif/1.0/",
 }
 _IPTC = {
     "title": (2, 5),
@@ -26,15 +28,23 @@ _IPTC = {
 }
 
 
-def read_iptc_xmp(image: Image.Image) -> tuple[dict[str, Any] | None, int | None]:
-    """({title, description, creator, copyright, keywords} or None, XMP tiff:Orientation)."""
+@dataclass(frozen=True)
+class XmpFacts:
+    """XMP values that are not descriptive fields but matter elsewhere in the record."""
+
+    orientation: int | None = None  # tiff:Orientation (reported, never applied)
+    datetime_original: str | None = None  # exif:DateTimeOriginal or photoshop:DateCreated
+
+
+def read_iptc_xmp(image: Image.Image) -> tuple[dict[str, Any] | None, XmpFacts]:
+    """({title, description, creator, copyright, keywords} or None, other XMP facts)."""
     fields: dict[str, Any] = {"title": None, "description": None, "creator": None,
                               "copyright": None, "keywords": []}  # fmt: skip
     _merge(fields, _iptc(image))
-    xmp_fields, xmp_orientation = _xmp(raw_xmp(image))
+    xmp_fields, facts = _xmp(raw_xmp(image))
     _merge(fields, xmp_fields)
     present = any(fields[k] for k in fields)
-    return (fields if present else None), xmp_orientation
+    return (fields if present else None), facts
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
@@ -91,23 +101,24 @@ def _text(value: Any) -> str | None:
     return value[:2000] or None
 
 
-def _xmp(raw: bytes | None) -> tuple[dict[str, Any], int | None]:
+def _xmp(raw: bytes | None) -> tuple[dict[str, Any], XmpFacts]:
+    none = XmpFacts()
     if not raw or len(raw) > MAX_XMP_BYTES or b"<!ENTITY" in raw or b"<!DOCTYPE" in raw:
-        return {}, None
+        return {}, none
     packet = raw.strip(b"\x00 \r\n\t")
     start = packet.find(b"<x:xmpmeta")
     if start < 0:
         start = packet.find(b"<rdf:RDF")
     if start < 0:
-        return {}, None
+        return {}, none
     end_tag = b"</x:xmpmeta>" if packet[start:].startswith(b"<x:xmpmeta") else b"</rdf:RDF>"
     end = packet.find(end_tag, start)
     if end < 0:
-        return {}, None
+        return {}, none
     try:
         root = ET.fromstring(packet[start : end + len(end_tag)])
     except ET.ParseError:
-        return {}, None
+        return {}, none
     out: dict[str, Any] = {}
     for field, tag in (("title", "dc:title"), ("description", "dc:description"),
                        ("copyright", "dc:rights")):  # fmt: skip
@@ -120,8 +131,22 @@ def _xmp(raw: bytes | None) -> tuple[dict[str, Any], int | None]:
     keywords = _values(root, "dc:subject")
     if keywords:
         out["keywords"] = keywords[:100]
-    orientation = _orientation(root)
-    return out, orientation
+    dates = _values(root, "exif:DateTimeOriginal") or _values(root, "photoshop:DateCreated")
+    return out, XmpFacts(_orientation(root), _iso_datetime(dates[0]) if dates else None)
+
+
+def _iso_datetime(text: str) -> str | None:
+    """XMP dates ('2010-07-11T13:53:00+02:00', fractions, 'Z') as ISO 8601 to the second."""
+    match = re.fullmatch(
+        r"(\d{4})[-:](\d{2})[-:](\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
+        r"(Z|[+-]\d{2}:\d{2})?",
+        text.strip(),
+    )
+    if not match:
+        return None
+    year, month, day, hour, minute, second, zone = match.groups()
+    zone = "+00:00" if zone == "Z" else (zone or "")
+    return f"{year}-{month}-{day}T{hour}:{minute}:{second or '00'}{zone}"
 
 
 def _qualified(tag: str) -> str:

@@ -12,7 +12,7 @@ from pipeline.media.colour import profile_description, to_srgb, to_working_mode
 from pipeline.media.decode import Opened, decode_first_frame, open_image
 from pipeline.media.exif import read_exif
 from pipeline.media.hashes import phash
-from pipeline.media.iptc_xmp import read_iptc_xmp
+from pipeline.media.iptc_xmp import XmpFacts, read_iptc_xmp
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
 from pipeline.media.palette import dominant_colours
 from pipeline.media.placeholders import blurhash, thumbhash
@@ -43,11 +43,13 @@ def extract_metadata(
 def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) -> dict[str, Any]:
     image = opened.image
     warnings: list[str] = []
-    exif, gps, exif_warnings = read_exif(image)
-    warnings += exif_warnings
-    iptc_xmp, xmp_orientation = read_iptc_xmp(image)
     icc = image.info.get("icc_profile")
     mode, bit_depth, alpha = image.mode, _bit_depth(image), _has_alpha(image)
+    # Decode first: some readers (PNG) decode on their own to find EXIF stored after the
+    # pixels, and a decode failure must surface as a typed error, not as missing EXIF.
+    preview = _preview(opened, icc if isinstance(icc, bytes) else None)
+    exif, gps, iptc_xmp, xmp, header_warnings = descriptive_fields(image)
+    warnings += header_warnings
     width, height = opened.display_size
     record: dict[str, Any] = {
         "format": opened.format,
@@ -67,11 +69,10 @@ def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) 
         "exif": exif,
         "gps": gps,
         "iptc_xmp": iptc_xmp,
-        "xmp_orientation": xmp_orientation,
+        "xmp_orientation": xmp.orientation,
         "bytes": opened.reader.size,
         "sha256": _sha256(opened),
     }
-    preview = _preview(opened, icc if isinstance(icc, bytes) else None)
     record["phash"] = phash(preview)
     record["palette"] = dominant_colours(preview)
     record["blurhash"] = blurhash(preview)
@@ -79,6 +80,17 @@ def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) 
     record["declared"] = _declared(opened, declared_mime, filename)
     record["warnings"] = warnings
     return record
+
+
+Fields = dict[str, Any] | None
+
+
+def descriptive_fields(image: Image.Image) -> tuple[Fields, Fields, Fields, XmpFacts, list[str]]:
+    """(exif, gps, iptc_xmp, xmp facts, warnings) from the headers, without decoding pixels
+    (except PNG, whose EXIF may follow the pixel data)."""
+    iptc_xmp, xmp = read_iptc_xmp(image)
+    exif, gps, warnings = read_exif(image, xmp.datetime_original)
+    return exif, gps, iptc_xmp, xmp, warnings
 
 
 def _preview(opened: Opened, icc: bytes | None) -> Image.Image:
