@@ -30,6 +30,9 @@ class QueueSpec:
     max_concurrency: int
     dlq_retention_s: int = 14 * 24 * 3600
     retention_s: int = 4 * 24 * 3600
+    # Lambda memory of the worker (MB). Lambda gives CPU in proportion to memory: 1,769 MB is
+    # one full vCPU. Sized from `pipeline bench engine` (see infra/README_SECTION.md).
+    memory_mb: int = 1024
 
     @property
     def visibility_timeout_s(self) -> int:
@@ -73,6 +76,7 @@ class Topology:
                 function_timeout_s=60,
                 max_receive_count=3,
                 max_concurrency=20,
+                memory_mb=2048,
             ),
             QueueSpec(
                 name="metadata",
@@ -96,6 +100,9 @@ class Topology:
         )
     )
     api_handler: str = "handlers.api.handler"
+    # The API function only signs URLs and reads/writes the catalog: no image work.
+    api_memory_mb: int = 512
+    api_timeout_s: int = 10  # HTTP API waits at most 30 s for an integration
 
     def name(self, logical: str) -> str:
         """The physical name of a resource: `<prefix>-<logical>`."""
