@@ -25,7 +25,9 @@ def _problem(status: int, title: str, detail: str) -> Response[str]:
     return Response(
         status_code=status,
         content_type="application/problem+json",
-        body=json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}),
+        body=json.dumps(
+            {"type": "about:blank", "title": title, "status": status, "detail": detail}
+        ),
     )
 
 
@@ -71,7 +73,11 @@ def get_asset(asset_id: str) -> Any:
     if owner is None:
         return _problem(401, "Unauthorized", "a bearer token with a subject is required")
     settings = get_settings()
-    record = Catalog(settings.table_name, settings.region).get(asset_id) if is_asset_id(asset_id) else None
+    record = (
+        Catalog(settings.table_name, settings.region).get(asset_id)
+        if is_asset_id(asset_id)
+        else None
+    )
     # Another owner's asset is reported as unknown, so ids cannot be probed.
     if record is None or record.get("owner") != owner:
         return _problem(404, "Unknown asset", f"no asset {asset_id} for this owner")

@@ -22,7 +22,9 @@ def part_worker(part: str) -> PartWorker:
     catalog = Catalog(settings.table_name, settings.region)
     limits = media_limits(settings)
     if part == "renditions":
-        produce = rendition_producer(store, settings.outputs_bucket, rendition_specs(settings), limits)
+        produce = rendition_producer(
+            store, settings.outputs_bucket, rendition_specs(settings), limits
+        )
     else:
         produce = metadata_producer(limits)
     return PartWorker(settings.topology.queue(part), settings, store, catalog, produce)

@@ -46,7 +46,9 @@ class PipelineClient:
             raise ApiError(response.status, payload)
         return payload
 
-    def create_upload(self, filename: str, content_type: str, size: int, method: str = "POST") -> Any:
+    def create_upload(
+        self, filename: str, content_type: str, size: int, method: str = "POST"
+    ) -> Any:
         return self._call(
             "POST",
             "/uploads",
@@ -64,7 +66,11 @@ class PipelineClient:
             )
         else:
             fields: dict[str, Any] = dict(grant["fields"])
-            fields["file"] = (filename, data, fields.get("Content-Type", "application/octet-stream"))
+            fields["file"] = (
+                filename,
+                data,
+                fields.get("Content-Type", "application/octet-stream"),
+            )
             response = self.http.request("POST", grant["url"], fields=fields)
         if response.status >= 300:
             raise ApiError(response.status, response.data.decode(errors="replace")[:500])

@@ -95,21 +95,40 @@ def _truncated_jpeg() -> bytes:
 
 SAMPLES: list[tuple[str, str, str, Callable[[], bytes]]] = [
     # file, expected terminal state, content type a client would declare, maker
-    ("photo-12mp.jpg", "READY", "image/jpeg",
-     lambda: _jpeg(_photo(4000, 3000, seed=1), exif=_camera_exif(), optimize=True)),
-    ("portrait-orientation6-gps.jpg", "READY", "image/jpeg",
-     lambda: _jpeg(_photo(1600, 1200, seed=2), exif=_camera_exif(orientation=6, gps=True))),
-    ("progressive.jpg", "READY", "image/jpeg",
-     lambda: _jpeg(_photo(1280, 853, seed=3), progressive=True, optimize=True)),
-    ("grayscale.jpg", "READY", "image/jpeg",
-     lambda: _jpeg(_photo(1024, 768, seed=4).convert("L"))),
+    (
+        "photo-12mp.jpg",
+        "READY",
+        "image/jpeg",
+        lambda: _jpeg(_photo(4000, 3000, seed=1), exif=_camera_exif(), optimize=True),
+    ),
+    (
+        "portrait-orientation6-gps.jpg",
+        "READY",
+        "image/jpeg",
+        lambda: _jpeg(_photo(1600, 1200, seed=2), exif=_camera_exif(orientation=6, gps=True)),
+    ),
+    (
+        "progressive.jpg",
+        "READY",
+        "image/jpeg",
+        lambda: _jpeg(_photo(1280, 853, seed=3), progressive=True, optimize=True),
+    ),
+    ("grayscale.jpg", "READY", "image/jpeg", lambda: _jpeg(_photo(1024, 768, seed=4).convert("L"))),
     ("logo-alpha.png", "READY", "image/png", _alpha_logo),
     ("animated.gif", "READY", "image/gif", _animated_gif),
-    ("landscape.webp", "READY", "image/webp",
-     lambda: _save(_photo(1920, 1080, seed=5), "WEBP", quality=80)),
+    (
+        "landscape.webp",
+        "READY",
+        "image/webp",
+        lambda: _save(_photo(1920, 1080, seed=5), "WEBP", quality=80),
+    ),
     ("truncated.jpg", "FAILED", "image/jpeg", _truncated_jpeg),
-    ("notes-not-an-image.jpg", "FAILED", "image/jpeg",
-     lambda: b"These are meeting notes, saved with the wrong extension.\n" * 20),
+    (
+        "notes-not-an-image.jpg",
+        "FAILED",
+        "image/jpeg",
+        lambda: b"These are meeting notes, saved with the wrong extension.\n" * 20,
+    ),
 ]
 
 

@@ -192,7 +192,8 @@ class Catalog:
             },
             names={"#p": part_attr(part), "#v": "version", "#owner": "owner", "#state": "state"},
             condition=(
-                "attribute_not_exists(#p) OR #p.etag <> :etag OR #p.#state IN (:pending_part, :retry) "
+                "attribute_not_exists(#p) OR #p.etag <> :etag "
+                "OR #p.#state IN (:pending_part, :retry) "
                 "OR (#p.#state = :processing AND #p.lease_until < :time)"
             ),
         )

@@ -15,7 +15,9 @@ from botocore.config import Config
 
 
 def _config() -> Config:
-    s3: dict[str, Any] = {"addressing_style": "path" if os.environ.get("AWS_ENDPOINT_URL") else "auto"}
+    s3: dict[str, Any] = {
+        "addressing_style": "path" if os.environ.get("AWS_ENDPOINT_URL") else "auto"
+    }
     return Config(
         signature_version="s3v4",
         retries={"mode": "standard", "max_attempts": 5},
@@ -27,7 +29,8 @@ def _config() -> Config:
 @cache
 def client(service: str, region: str | None = None) -> Any:
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return boto3.session.Session().client(service, region_name=region or "us-east-1", config=_config())
+    session: Any = boto3.session.Session()  # the typed overloads want literal service names
+    return session.client(service, region_name=region or "us-east-1", config=_config())
 
 
 def reset_clients() -> None:

@@ -21,9 +21,12 @@ def _stack_args(parser: argparse.ArgumentParser) -> None:
         "--port",
         type=int,
         default=DEFAULT_PORT,
-        help=f"embedded AWS port; the API takes port+1, the CDN port+2 (default {DEFAULT_PORT}, 0 = any free)",
+        help=f"embedded AWS port; the API takes port+1, the CDN port+2 "
+        f"(default {DEFAULT_PORT}, 0 = any free)",
     )
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: one per core)"
+    )
     parser.add_argument(
         "--retry-delay",
         type=float,
@@ -33,9 +36,13 @@ def _stack_args(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    up = subparsers.add_parser("up", help="start the embedded AWS, the workers, the API and the CDN")
+    up = subparsers.add_parser(
+        "up", help="start the embedded AWS, the workers, the API and the CDN"
+    )
     _stack_args(up)
-    up.add_argument("--log-file", default=None, help="write worker logs to this file instead of the console")
+    up.add_argument(
+        "--log-file", default=None, help="write worker logs to this file instead of the console"
+    )
     up.set_defaults(func=cmd_up)
 
     demo = subparsers.add_parser(
@@ -43,9 +50,13 @@ def register(subparsers: Any) -> None:
     )
     _stack_args(demo)
     demo.set_defaults(port=0)
-    demo.add_argument("--samples", type=Path, default=Path("sample_media"), help="folder with manifest.json")
+    demo.add_argument(
+        "--samples", type=Path, default=Path("sample_media"), help="folder with manifest.json"
+    )
     demo.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for each asset")
-    demo.add_argument("--keep", action="store_true", help="keep the stack up after the report (Ctrl-C stops)")
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the stack up after the report (Ctrl-C stops)"
+    )
     demo.set_defaults(func=cmd_demo)
 
 
@@ -82,7 +93,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         print("media-pipeline is up:")
         _print_stack(stack)
-        print("\nexport PIPELINE_API_URL=%s PIPELINE_TOKEN=%s" % (stack.api_url, stack.dev_token()))
+        print(f"\nexport PIPELINE_API_URL={stack.api_url} PIPELINE_TOKEN={stack.dev_token()}")
         print("Ctrl-C stops everything.", flush=True)
         _wait_for_interrupt()
     finally:
@@ -103,7 +114,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         print(f"embedded stack up in {time.monotonic() - started:.1f} s:")
         _print_stack(stack)
-        print(f"\nuploading {len(samples)} files from {args.samples}/ through the API ...\n", flush=True)
+        print(
+            f"\nuploading {len(samples)} files from {args.samples}/ through the API ...\n",
+            flush=True,
+        )
         client = PipelineClient(stack.api_url, stack.dev_token())
         results = demo.run(client, samples, timeout_s=args.timeout)
         text, ok = demo.report(results, client)
@@ -111,7 +125,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(
             "\nevery sample reached its expected terminal state"
             if ok
-            else "\nSOME SAMPLES DID NOT END AS EXPECTED (worker logs: %s)" % stack.options.log_path,
+            else f"\nSOME SAMPLES DID NOT END AS EXPECTED (worker logs: {stack.options.log_path})",
             flush=True,
         )
         if args.keep:

@@ -17,7 +17,7 @@ class _CdnHandler(BaseHTTPRequestHandler):
     server: CdnServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:

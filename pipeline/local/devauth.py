@@ -34,7 +34,11 @@ def verify(secret: str, authorization: str | None) -> dict[str, Any]:
     token = authorization.split(" ", 1)[1].strip()
     try:
         claims = jwt.decode(
-            token, secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER,
+            token,
+            secret,
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=ISSUER,
             options={"require": ["exp", "sub", "iss", "aud"]},
         )
     except jwt.PyJWTError as exc:

@@ -20,7 +20,11 @@ MAX_BODY_BYTES = 6 * 1024 * 1024  # Lambda's synchronous payload limit
 
 
 def http_api_event(
-    method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str,
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes,
+    source_ip: str,
     claims: dict[str, Any] | None,
 ) -> dict[str, Any]:
     parts = urlsplit(target)
@@ -67,7 +71,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     server: GatewayServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
@@ -81,7 +85,9 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _problem(self, status: int, title: str, detail: str) -> None:
-        body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
+        body = json.dumps(
+            {"type": "about:blank", "title": title, "status": status, "detail": detail}
+        )
         self._send(status, {"Content-Type": "application/problem+json"}, body.encode())
 
     def _handle(self) -> None:
@@ -94,21 +100,23 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         static = self.server.static_routes.get(path)
         if static is not None and self.command in ("GET", "HEAD"):
-            content_type, payload = static()
-            self._send(200, {"Content-Type": content_type}, payload)
+            content_type, content = static()
+            self._send(200, {"Content-Type": content_type}, content)
             return
         try:
             claims = devauth.verify(self.server.jwt_secret, headers.get("authorization"))
         except devauth.Unauthorized as exc:
             self._problem(401, "Unauthorized", str(exc))
             return
-        event = http_api_event(self.command, self.path, headers, body, self.client_address[0], claims)
+        event = http_api_event(
+            self.command, self.path, headers, body, self.client_address[0], claims
+        )
         try:
             result = self.server.api_handler(event, LocalLambdaContext("api", timeout_s=29))
         except Exception as exc:  # API Gateway answers 500 when the integration fails
             self._problem(500, "Internal Server Error", f"{type(exc).__name__}")
             return
-        payload = result.get("body") or ""
+        payload = str(result.get("body") or "")
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         out_headers = dict(result.get("headers") or {})
         for name, values in (result.get("multiValueHeaders") or {}).items():

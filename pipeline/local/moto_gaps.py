@@ -60,7 +60,9 @@ def _archive_of(target: dict[str, Any]) -> str:
     return parse_arn(match.group(1)).resource_id if match else ""
 
 
-def _send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+def _send_to_targets(
+    self: Any, original_event: dict[str, Any], transform_input: bool = True
+) -> None:
     if not self.event_pattern.matches_event(original_event):
         return
     event = dict(original_event)
@@ -85,7 +87,7 @@ def _send_to_targets(self: Any, original_event: dict[str, Any], transform_input:
     rule = copy.copy(self)
     rule.targets = others
     try:
-        _original_send_to_targets(rule, event, transform_input)
+        _original_send_to_targets(rule, event, transform_input)  # type: ignore[arg-type]
     except Exception:
         log.exception("EventBridge rule %s: delivery failed", self.name)
 
@@ -96,7 +98,7 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+        events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign,assignment]
         _applied = True
 
 

@@ -157,9 +157,9 @@ class LocalStack:
         sources = []
         for queue in self.options.topology.queues:
             url = self.resources.queue_urls[queue.name]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-                "Attributes"
-            ]["QueueArn"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
             sources.append(EventSource(queue=queue, url=url, arn=arn))
         return sources
 

@@ -107,7 +107,9 @@ class PartWorker:
             results = self._produce(source, upload)
         except media.MediaError as exc:
             logger.warning("terminal failure", extra={"code": exc.code, "reason": exc.message})
-            self.catalog.fail_part(asset_id, self.part, source.etag, exc.code, exc.message, terminal=True)
+            self.catalog.fail_part(
+                asset_id, self.part, source.etag, exc.code, exc.message, terminal=True
+            )
             self.catalog.refresh_state(asset_id)
             return Outcome(asset_id, "failed", exc.message)
         except Exception as exc:
@@ -116,7 +118,9 @@ class PartWorker:
             if last:
                 message = f"gave up after {receive_count} attempts: {message}"
             logger.exception("part failed", extra={"attempt": receive_count, "final": last})
-            self.catalog.fail_part(asset_id, self.part, source.etag, "error", message, terminal=last)
+            self.catalog.fail_part(
+                asset_id, self.part, source.etag, "error", message, terminal=last
+            )
             self.catalog.refresh_state(asset_id)
             raise
         if self.catalog.complete_part(asset_id, self.part, source.etag, results):

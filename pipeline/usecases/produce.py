@@ -14,13 +14,20 @@ from pipeline.keys import UploadKey, rendition_key
 
 
 def rendition_producer(
-    store: ObjectStore, outputs_bucket: str, specs: Sequence[media.RenditionSpec], limits: media.Limits
+    store: ObjectStore,
+    outputs_bucket: str,
+    specs: Sequence[media.RenditionSpec],
+    limits: media.Limits,
 ) -> Any:
     def produce(path: Path, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
         written = []
         for rendition in media.render(path, specs, limits):
             key = rendition_key(
-                upload.asset_id, source.etag, rendition.spec_name, rendition.fingerprint, rendition.format
+                upload.asset_id,
+                source.etag,
+                rendition.spec_name,
+                rendition.fingerprint,
+                rendition.format,
             )
             store.put_rendition(outputs_bucket, key, rendition.data, rendition.mime)
             written.append(

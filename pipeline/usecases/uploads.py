@@ -75,7 +75,9 @@ def create_upload(
         url = store.presigned_put(
             settings.uploads_bucket, key, request.content_type, settings.presign_expires_s
         )
-        grant.update(method="PUT", url=url, fields={}, headers={"Content-Type": request.content_type})
+        grant.update(
+            method="PUT", url=url, fields={}, headers={"Content-Type": request.content_type}
+        )
     else:
         post = store.presigned_post(
             settings.uploads_bucket,
