@@ -8,6 +8,7 @@ decode, then one Lanczos resize from full size, per rendition.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -67,8 +68,6 @@ def _pillow_images(path: str, specs: tuple[RenditionSpec, ...]) -> dict[str, Ima
 
 
 def _pillow_run(path: str, specs: tuple[RenditionSpec, ...]) -> tuple[int, dict[str, Image.Image]]:
-    import io
-
     images = _pillow_images(path, specs)
     total = 0
     for spec in specs:
@@ -114,9 +113,9 @@ def _pyvips_run(path: str, specs: tuple[RenditionSpec, ...]) -> tuple[int, dict[
 
 
 def _pyvips_pixels(path: str, specs: tuple[RenditionSpec, ...]) -> dict[str, Image.Image]:
-    out = {}
+    out: dict[str, Image.Image] = {}
     for name, image in _vips_thumbs(path, specs).items():
-        out[name] = Image.open(__import__("io").BytesIO(image.pngsave_buffer(compression=1)))
+        out[name] = Image.open(io.BytesIO(image.pngsave_buffer(compression=1)))
     return out
 
 
@@ -260,8 +259,10 @@ def run_engine_bench(input_dir: Path | None, json_path: Path | None, repeat: int
     for line in summary["lines"]:
         print(line)
     if huge:
-        print(f"100 MP JPEG ({huge['megapixels']} MP), this engine: {huge['cpu_ms']:.0f} ms CPU, "
-              f"peak RSS {huge['peak_rss_mib']:.0f} MiB (budget {HUGE_RSS_BUDGET_MIB} MiB)")  # fmt: skip
+        print(
+            f"100 MP JPEG ({huge['megapixels']} MP), this engine: {huge['cpu_ms']:.0f} ms CPU, "
+            f"peak RSS {huge['peak_rss_mib']:.0f} MiB (budget {HUGE_RSS_BUDGET_MIB} MiB)"
+        )
     if json_path:
         json_path.write_text(json.dumps({"rows": rows, "medians": summary["medians"],
                                          "ratios": summary["ratios"], "huge": huge},
