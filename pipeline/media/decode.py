@@ -9,6 +9,7 @@ under the decode deadline.
 from __future__ import annotations
 
 import contextlib
+import re
 import struct
 import threading
 import warnings
@@ -187,7 +188,14 @@ def _pil_open(reader: GuardedReader, sniffed: Sniffed, limits: Limits) -> Image.
             Image.MAX_IMAGE_PIXELS = max(limits.max_pixels, Image.MAX_IMAGE_PIXELS or 0)
     with _typed_errors(sniffed), warnings.catch_warnings():
         _quiet(warnings)
-        return Image.open(reader, formats=_PIL_FORMATS[sniffed.format])  # type: ignore[arg-type]
+        try:
+            return Image.open(reader, formats=_PIL_FORMATS[sniffed.format])  # type: ignore[arg-type]
+        except Image.DecompressionBombError as exc:
+            # Pillow's backstop fired while parsing the header: report it as our own limit.
+            found = re.search(r"\((\d+) pixels\)", str(exc))
+            if found is None:
+                raise
+            raise limits.too_many_pixels(int(found[1]), sniffed.description) from exc
 
 
 def _inspect(

@@ -25,13 +25,15 @@ class Limits:
             )
 
     def check_pixels(self, width: int, height: int, what: str = "image") -> None:
-        pixels = width * height
-        if pixels > self.max_pixels:
-            raise TooManyPixels(
-                f"The {what} declares {width}x{height} = {pixels / 1e6:,.1f} megapixels and the "
-                f"limit is {self.max_pixels / 1e6:,.1f} megapixels; it was refused before "
-                "decoding. Resize it before uploading."
-            )
+        if width * height > self.max_pixels:
+            raise self.too_many_pixels(width * height, what, f"{width}x{height} = ")
+
+    def too_many_pixels(self, pixels: int, what: str = "image", dims: str = "") -> TooManyPixels:
+        return TooManyPixels(
+            f"The {what} declares {dims}{pixels / 1e6:,.1f} megapixels and the limit is "
+            f"{self.max_pixels / 1e6:,.1f} megapixels; it was refused before decoding. "
+            "Resize it before uploading."
+        )
 
     def check_frames(self, frames: int, what: str = "animation") -> None:
         if frames > self.max_frames:
