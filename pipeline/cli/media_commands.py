@@ -29,7 +29,9 @@ def register(subparsers: Any) -> None:
     )
     inspect.add_argument("files", nargs="+", metavar="FILE")
     inspect.add_argument(
-        "--json", action="store_true", help="compact JSON lines (default: indented objects)"
+        "--json",
+        action="store_true",
+        help="one JSON object per line per file (default: a short human-readable line)",
     )
     inspect.set_defaults(func=cmd_inspect)
 
@@ -76,8 +78,27 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                 "ok": False,
                 "error": {"code": "unreadable", "message": f"cannot read the file: {exc}"},
             }
-        print(json.dumps(result, indent=None if args.json else 2, sort_keys=False), flush=True)
+        print(json.dumps(result) if args.json else _summary_line(result), flush=True)
     return 1 if failures else 0
+
+
+def _summary_line(result: dict[str, Any]) -> str:
+    if not result["ok"]:
+        return f"{result['file']}: FAILED {result['error']['code']}: {result['error']['message']}"
+    m = result["metadata"]
+    parts = [f"{m['format']} {m['width']}x{m['height']}", m["mode"]]
+    if m["frames"] > 1:
+        parts.append(f"{m['frames']} frames")
+    if m["orientation"] not in (None, 1):
+        parts.append(f"orientation {m['orientation']}")
+    if m["icc"]:
+        parts.append(f"ICC {m['icc']!r}")
+    if m["exif"] and (m["exif"]["make"] or m["exif"]["model"]):
+        parts.append(" ".join(x for x in (m["exif"]["make"], m["exif"]["model"]) if x))
+    if m["gps"]:
+        parts.append(f"GPS {m['gps']['lat']:.5f},{m['gps']['lon']:.5f}")
+    parts.append(f"phash {m['phash']}")
+    return f"{result['file']}: " + ", ".join(parts)
 
 
 def cmd_render(args: argparse.Namespace) -> int:

@@ -152,8 +152,8 @@ def _refuse_unsupported(sniffed: Sniffed, reader: GuardedReader) -> None:
         raise CorruptMedia("The file is empty (0 bytes); upload it again.")
     if not sniffed.supported:
         raise UnsupportedMedia(
-            f"The file is a {sniffed.description} ({sniffed.mime}), which is not a supported "
-            "image type; upload JPEG, PNG, GIF, WebP, TIFF, BMP, AVIF or HEIC.",
+            f"The file is {_article(sniffed.description)} ({sniffed.mime}), which is not a "
+            "supported image type; upload JPEG, PNG, GIF, WebP, TIFF, BMP, AVIF or HEIC.",
             detected=sniffed.format,
         )
     if sniffed.format in ("jpeg", "mpo"):
@@ -161,7 +161,7 @@ def _refuse_unsupported(sniffed: Sniffed, reader: GuardedReader) -> None:
         reader.seek(0)
         if reason:
             raise UnsupportedMedia(
-                f"The file is a {reason}, which this engine cannot decode; "
+                f"The file is {_article(reason)}, which this engine cannot decode; "
                 "convert it to an 8-bit JPEG or to PNG.",
                 detected="jpeg",
             )
@@ -329,8 +329,8 @@ def _typed_errors(sniffed: Sniffed | None) -> Iterator[None]:
         ) from exc
     except UnidentifiedImageError as exc:
         raise CorruptMedia(
-            f"The file starts like a {what} but its header cannot be read; it is damaged or "
-            "not really that type. Re-export it and upload again."
+            f"The file starts like {_article(what)} but its header cannot be read; it is "
+            "damaged or not really that type. Re-export it and upload again."
         ) from exc
     except MemoryError as exc:
         raise TooManyPixels(
@@ -343,6 +343,11 @@ def _typed_errors(sniffed: Sniffed | None) -> Iterator[None]:
             f"The {what} cannot be decoded ({_reason(exc)}); it is damaged or truncated. "
             "Re-export it and upload again."
         ) from exc
+
+
+def _article(noun: str) -> str:
+    vowel = noun[:1].lower() in "aeiou" or noun.startswith(("HTML", "SVG", "MP", "MPO", "XML"))
+    return f"{'an' if vowel else 'a'} {noun}"
 
 
 def _reason(exc: BaseException) -> str:
