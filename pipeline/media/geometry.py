@@ -63,6 +63,9 @@ def _cover(box_w: int, box_h: int, width: int, height: int) -> Plan:
     else:
         crop_w, crop_h = box_w / ratio, box_h / ratio
         size = (box_w, box_h)
-    left = (width - crop_w) / 2
-    top = (height - crop_h) / 2
-    return Plan(size, (left, top, left + crop_w, top + crop_h))
+    crop_w, crop_h = min(crop_w, float(width)), min(crop_h, float(height))  # float rounding
+    left = max(0.0, (width - crop_w) / 2)
+    top = max(0.0, (height - crop_h) / 2)
+    return Plan(
+        size, (left, top, min(float(width), left + crop_w), min(float(height), top + crop_h))
+    )
