@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo up test lint samples clean
+.PHONY: install demo up test lint samples clean synth
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -27,6 +27,13 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# The CDK app into cdk.out/, offline and without Docker: Lambda code bundled here with arm64
+# wheels. Deploy it with `cd infra && npx aws-cdk@2 deploy` (see infra/README_SECTION.md).
+synth: install
+	rm -rf cdk.out
+	$(BIN)/python infra/app.py
+	@du -sh cdk.out/asset.* | sed 's/^/lambda package: /'
 
 samples: install
 	$(BIN)/python -m pipeline.samples

@@ -1,0 +1,156 @@
+"""Fan-out: the rule on the default bus, the SNS topic, and one queue (with its DLQ) per
+worker, subscribed with raw delivery and a subscription DLQ of its own."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.nag import acknowledge
+from pipeline.topology import QueueSpec, Topology
+
+# Redriven by hand after the cause is fixed, so kept as long as SQS allows.
+DLQ_RETENTION = Duration.days(14)
+
+
+def encrypted_queue(scope: Construct, construct_id: str, **kwargs: object) -> sqs.Queue:
+    """SSE-SQS at rest (SNS and EventBridge can write to it without a KMS grant), TLS only."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def dead_letter_queue(
+    scope: Construct, construct_id: str, reason: str, **kwargs: object
+) -> sqs.Queue:
+    queue = encrypted_queue(scope, construct_id, **kwargs)
+    validations = Validations.of(queue)
+    acknowledge(
+        validations, "AwsSolutions-SQS3", f"This queue is itself a dead-letter queue ({reason})."
+    )
+    acknowledge(
+        validations,
+        "Serverless-SQSRedrivePolicy",
+        f"A dead-letter queue ({reason}) has no further DLQ: messages wait here, under a "
+        "CloudWatch alarm, until they are redriven.",
+    )
+    return queue
+
+
+class WorkQueue(Construct):
+    """A worker's queue with its redrive DLQ, and the DLQ of its SNS subscription."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, topology: Topology, spec: QueueSpec
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.spec = spec
+        self.dlq = dead_letter_queue(
+            self,
+            "Dlq",
+            f"messages the {spec.part} worker failed {spec.max_receive_count} times",
+            queue_name=topology.name(spec.dlq_name),
+            retention_period=Duration.seconds(spec.dlq_retention_s),
+        )
+        self.queue = encrypted_queue(
+            self,
+            "Queue",
+            queue_name=topology.name(spec.name),
+            visibility_timeout=Duration.seconds(spec.visibility_timeout_s),
+            retention_period=Duration.seconds(spec.retention_s),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dlq, max_receive_count=spec.max_receive_count
+            ),
+        )
+        self.subscription_dlq = dead_letter_queue(
+            self,
+            "SubscriptionDlq",
+            f"events SNS could not deliver to the {spec.part} queue",
+            queue_name=topology.name(f"{spec.name}-subscription-dlq"),
+            retention_period=DLQ_RETENTION,
+        )
+
+
+class FanOut(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        topology: Topology,
+        uploads_bucket_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # A customer managed key: the AWS managed SNS key cannot grant EventBridge the right
+        # to publish to an encrypted topic.
+        self.key = kms.Key(
+            self,
+            "TopicKey",
+            description=f"{topology.topic_name} topic encryption",
+            enable_key_rotation=True,
+        )
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=topology.topic_name,
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+            )
+        )
+
+        self.queues: dict[str, WorkQueue] = {}
+        for spec in topology.queues:
+            work = WorkQueue(self, spec.name.title(), topology=topology, spec=spec)
+            self.topic.add_subscription(
+                subscriptions.SqsSubscription(
+                    work.queue,
+                    raw_message_delivery=True,
+                    dead_letter_queue=work.subscription_dlq,
+                )
+            )
+            self.queues[spec.part] = work
+
+        self.rule_dlq = dead_letter_queue(
+            self,
+            "RuleDlq",
+            "events the rule could not publish to the topic",
+            queue_name=topology.name(f"{topology.rule}-dlq"),
+            retention_period=DLQ_RETENTION,
+        )
+        pattern = topology.event_pattern(uploads_bucket_name)
+        self.rule = events.Rule(
+            self,
+            "Rule",
+            rule_name=topology.rule_name,
+            description="Objects created under the uploads prefix, to the fan-out topic",
+            event_pattern=events.EventPattern(
+                source=pattern["source"],
+                detail_type=pattern["detail-type"],
+                detail=pattern["detail"],
+            ),
+            targets=[
+                targets.SnsTopic(
+                    self.topic,
+                    dead_letter_queue=self.rule_dlq,
+                    retry_attempts=185,
+                    max_event_age=Duration.hours(24),
+                )
+            ],
+        )

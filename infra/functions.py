@@ -1,0 +1,127 @@
+"""The Lambda functions of the pipeline: one role, one log group and one code asset each.
+
+Every function gets its own role with only the statements its caller adds (no managed
+policies): logs to its own log group, X-Ray segments, and then the data it touches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.bundling import ARCHITECTURE, RUNTIME
+from infra.nag import acknowledge_wildcards
+from pipeline.observability import METRICS_NAMESPACE, SERVICE
+
+
+@dataclass(frozen=True)
+class PipelineEnvironment:
+    """The settings every function reads (`pipeline.settings`), as resolved at deploy time."""
+
+    prefix: str
+    uploads_bucket: str
+    outputs_bucket: str
+    table: str
+    cdn_base_url: str
+    log_level: str = "INFO"
+
+    def variables(self) -> dict[str, str]:
+        return {
+            "PIPELINE_PREFIX": self.prefix,
+            "PIPELINE_UPLOADS_BUCKET": self.uploads_bucket,
+            "PIPELINE_OUTPUTS_BUCKET": self.outputs_bucket,
+            "PIPELINE_TABLE": self.table,
+            "PIPELINE_CDN_BASE_URL": self.cdn_base_url,
+            "POWERTOOLS_SERVICE_NAME": SERVICE,
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": self.log_level,
+        }
+
+
+class PipelineFunction(Construct):
+    """An arm64 Python function with its own least-privilege role and log group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        code: lambda_.Code,
+        handler: str,
+        memory_mb: int,
+        timeout_s: int,
+        environment: PipelineEnvironment,
+        log_retention_days: int,
+        description: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=retention(log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{description} (least privilege)",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            code=code,
+            handler=handler,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            memory_size=memory_mb,
+            timeout=Duration.seconds(timeout_s),
+            environment=environment.variables(),
+            role=self.role,
+            log_group=self.log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            description=description,
+        )
+        acknowledge_wildcards(
+            self.role,
+            {
+                "Resource::*": "X-Ray PutTraceSegments/PutTelemetryRecords support no "
+                "resource-level permissions; the Lambda service adds them for active tracing.",
+            },
+        )
+
+    def allow(self, actions: list[str], resources: list[str]) -> None:
+        self.role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+
+_RETENTIONS = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+def retention(days: int) -> logs.RetentionDays:
+    try:
+        return _RETENTIONS[days]
+    except KeyError:
+        raise ValueError(
+            f"log_retention_days={days} is not a CloudWatch Logs retention ({sorted(_RETENTIONS)})"
+        ) from None

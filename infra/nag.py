@@ -1,0 +1,33 @@
+"""cdk-nag rule packs and acknowledgments (each with the reason it is safe to accept)."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_iam as iam
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+from constructs import Construct, IConstruct
+
+
+def add_rule_packs(scope: Construct) -> None:
+    """AwsSolutions and Serverless checks run at synth; an unacknowledged finding fails it."""
+    Validations.of(scope).add_plugins(AwsSolutionsChecks(scope), ServerlessChecks(scope))
+
+
+def acknowledge(validations: Validations, rule: str, reason: str) -> None:
+    validations.acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+def arn_ref(scope: IConstruct, attribute: str = "Arn") -> str:
+    """How cdk-nag spells a `Fn::GetAtt` of the resource in a finding: `<LogicalId.Arn>`."""
+    stack = Stack.of(scope)
+    default_child = scope.node.default_child
+    assert default_child is not None
+    logical_id = stack.resolve(stack.get_logical_id(default_child))  # type: ignore[arg-type]
+    return f"<{logical_id}.{attribute}>"
+
+
+def acknowledge_wildcards(role: iam.IRole, findings: dict[str, str]) -> None:
+    """Acknowledge AwsSolutions-IAM5 findings on the role's policy, one per wildcard."""
+    validations = Validations.of(role)
+    for finding, reason in findings.items():
+        acknowledge(validations, f"AwsSolutions-IAM5[{finding}]", reason)
