@@ -1,4 +1,8 @@
-"""The HTTP API (API Gateway HTTP API v2 on AWS, the local gateway on a laptop)."""
+"""The HTTP API (API Gateway HTTP API v2 on AWS, the local gateway on a laptop).
+
+Routes parse the request, call one use case and shape the answer; errors are RFC 9457
+problem documents. The caller is the JWT's `sub`, checked by the authorizer before this runs.
+"""
 
 from __future__ import annotations
 
@@ -9,79 +13,158 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from pipeline.aws.catalog import Catalog
-from pipeline.aws.object_store import ObjectStore
-from pipeline.keys import is_asset_id
+from handlers.wiring import services
+from pipeline.api_spec import openapi_document
 from pipeline.observability import SERVICE
-from pipeline.settings import get_settings
-from pipeline.usecases.assets import asset_view
-from pipeline.usecases.uploads import UploadRefused, UploadRequest, create_upload
+from pipeline.usecases import assets, uploads
+from pipeline.usecases.problems import Problem, malformed
 
 logger = Logger(service=SERVICE)
 app = APIGatewayHttpResolver()
 
 
-def _problem(status: int, title: str, detail: str) -> Response[str]:
+def _json(status: int, body: Any) -> Response[str]:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body))
+
+
+def _problem(problem: Problem) -> Response[str]:
     return Response(
-        status_code=status,
+        status_code=problem.status,
         content_type="application/problem+json",
-        body=json.dumps(
-            {"type": "about:blank", "title": title, "status": status, "detail": detail}
-        ),
+        body=json.dumps(problem.to_dict()),
     )
 
 
-def _owner() -> str | None:
+def _owner() -> str:
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
-    sub = claims.get("sub")
-    return str(sub) if sub else None
+    if not claims.get("sub"):
+        raise Problem(401, "Unauthorized", "a bearer token with a subject is required")
+    return str(claims["sub"])
 
 
-@app.exception_handler(UploadRefused)
-def _refused(exc: UploadRefused) -> Response[str]:
-    return _problem(exc.status, exc.title, exc.detail)
-
-
-@app.exception_handler(NotFoundError)
-def _not_found(exc: NotFoundError) -> Response[str]:
-    return _problem(404, "Not found", str(exc) or "no such route")
-
-
-@app.post("/uploads")
-def post_upload() -> Any:
-    owner = _owner()
-    if owner is None:
-        return _problem(401, "Unauthorized", "a bearer token with a subject is required")
+def _body() -> Any:
     try:
-        body = app.current_event.json_body
-    except (json.JSONDecodeError, TypeError):
-        raise UploadRefused(400, "Malformed body", "the body is not valid JSON") from None
-    settings = get_settings()
-    grant = create_upload(
-        UploadRequest.from_json(body),
-        owner,
-        settings,
-        ObjectStore(settings.region),
-        Catalog(settings.table_name, settings.region),
+        return app.current_event.json_body
+    except (json.JSONDecodeError, TypeError, UnicodeDecodeError):
+        raise malformed("the body is not valid JSON") from None
+
+
+def _query(name: str) -> str | None:
+    return (app.current_event.query_string_parameters or {}).get(name)
+
+
+@app.exception_handler(Problem)
+def _on_problem(exc: Problem) -> Response[str]:
+    return _problem(exc)
+
+
+@app.not_found
+def _on_not_found(exc: NotFoundError) -> Response[str]:
+    event = app.current_event
+    return _problem(Problem(404, "Not found", f"no route {event.http_method} {event.path}"))
+
+
+# -- uploads ----------------------------------------------------------------------------------
+@app.post("/uploads")
+def post_upload() -> Response[str]:
+    owner = _owner()
+    s = services()
+    grant = uploads.create_upload(
+        uploads.UploadRequest.from_json(_body()), owner, s.settings, s.store, s.catalog
     )
-    return Response(status_code=201, content_type="application/json", body=json.dumps(grant))
+    return _json(201, grant)
+
+
+@app.get("/s3/params")
+def get_single_upload_params() -> Response[str]:
+    """@uppy/aws-s3 single-request uploads: a presigned POST for one file."""
+    owner = _owner()
+    s = services()
+    size = _query("size") or _query("metadata[size]")
+    request = uploads.UploadRequest(
+        filename=_query("filename") or "",
+        content_type=(_query("type") or "").strip().lower(),
+        size=int(size) if size and size.isdigit() else 1,
+    )
+    grant = uploads.create_upload(request, owner, s.settings, s.store, s.catalog)
+    return _json(200, {**grant, "headers": {}})
+
+
+@app.post("/s3/multipart")
+def post_multipart() -> Response[str]:
+    owner = _owner()
+    s = services()
+    return _json(200, uploads.create_multipart(_body(), owner, s.settings, s.store, s.catalog))
+
+
+@app.get("/s3/multipart/<upload_id>/batch")
+def get_multipart_batch(upload_id: str) -> Response[str]:
+    s = services()
+    key = uploads.owned_key(_query("key"), _owner(), s.catalog)
+    numbers = [uploads.part_number(n) for n in (_query("partNumbers") or "").split(",") if n]
+    if not numbers:
+        raise malformed("partNumbers must list at least one part number")
+    urls = uploads.sign_parts(key, upload_id, numbers, s.settings, s.store)
+    return _json(200, {"presignedUrls": urls})
+
+
+@app.get("/s3/multipart/<upload_id>/<number>")
+def get_multipart_part(upload_id: str, number: str) -> Response[str]:
+    s = services()
+    key = uploads.owned_key(_query("key"), _owner(), s.catalog)
+    n = uploads.part_number(number)
+    url = uploads.sign_parts(key, upload_id, [n], s.settings, s.store)[str(n)]
+    return _json(200, {"url": url, "expires": s.settings.presign_expires_s})
+
+
+@app.get("/s3/multipart/<upload_id>")
+def get_multipart_parts(upload_id: str) -> Response[str]:
+    s = services()
+    key = uploads.owned_key(_query("key"), _owner(), s.catalog)
+    return _json(200, s.store.list_parts(s.settings.uploads_bucket, key, upload_id))
+
+
+@app.post("/s3/multipart/<upload_id>/complete")
+def post_multipart_complete(upload_id: str) -> Response[str]:
+    s = services()
+    key = uploads.owned_key(_query("key"), _owner(), s.catalog)
+    return _json(200, uploads.complete_multipart(key, upload_id, _body(), s.settings, s.store))
+
+
+@app.delete("/s3/multipart/<upload_id>")
+def delete_multipart(upload_id: str) -> Response[str]:
+    s = services()
+    key = uploads.owned_key(_query("key"), _owner(), s.catalog)
+    s.store.abort_multipart(s.settings.uploads_bucket, key, upload_id)
+    return _json(200, {})
+
+
+# -- assets -----------------------------------------------------------------------------------
+@app.get("/assets")
+def get_assets() -> Response[str]:
+    s = services()
+    page = assets.list_assets(
+        _owner(), _query("state"), _query("limit"), _query("cursor"), s.catalog, s.urls
+    )
+    return _json(200, page)
 
 
 @app.get("/assets/<asset_id>")
-def get_asset(asset_id: str) -> Any:
-    owner = _owner()
-    if owner is None:
-        return _problem(401, "Unauthorized", "a bearer token with a subject is required")
-    settings = get_settings()
-    record = (
-        Catalog(settings.table_name, settings.region).get(asset_id)
-        if is_asset_id(asset_id)
-        else None
-    )
-    # Another owner's asset is reported as unknown, so ids cannot be probed.
-    if record is None or record.get("owner") != owner:
-        return _problem(404, "Unknown asset", f"no asset {asset_id} for this owner")
-    return asset_view(record, settings.cdn_base_url)
+def get_asset(asset_id: str) -> Response[str]:
+    s = services()
+    return _json(200, assets.asset_view(assets.owned_record(asset_id, _owner(), s.catalog), s.urls))
+
+
+@app.delete("/assets/<asset_id>")
+def delete_asset(asset_id: str) -> Response[str]:
+    s = services()
+    assets.delete_asset(asset_id, _owner(), s.settings, s.store, s.catalog)
+    return Response(status_code=204, body="")
+
+
+@app.get("/openapi.json")
+def get_openapi() -> Response[str]:
+    return _json(200, openapi_document())
 
 
 @logger.inject_lambda_context(clear_state=True)

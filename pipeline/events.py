@@ -70,3 +70,61 @@ def parse_sqs_body(body: str) -> SourceObject:
     if not isinstance(payload, dict):
         raise BadEvent("message body is not a JSON object")
     return parse_eventbridge_s3(payload)
+
+
+# -- work messages: renditions asked for by a backfill ---------------------------------------
+# A backfill sends the renditions worker an EventBridge-shaped event naming the source object
+# and the rendition specs to render (as `RenditionSpec.to_dict()` documents). The worker renders
+# only those; an S3 "Object Created" event still means "produce the whole part".
+WORK_SOURCE = "media-pipeline.backfill"
+WORK_DETAIL_TYPE = "Renditions Requested"
+
+
+@dataclass(frozen=True)
+class Work:
+    source: SourceObject
+    renditions: tuple[dict[str, Any], ...] | None = None  # None: the whole part
+
+
+def rendition_request(source: SourceObject, renditions: list[dict[str, Any]]) -> str:
+    """The SQS body asking the renditions worker for `renditions` of one source object."""
+    return json.dumps(
+        {
+            "version": "0",
+            "source": WORK_SOURCE,
+            "detail-type": WORK_DETAIL_TYPE,
+            "time": datetime.fromtimestamp(source.event_time, UTC).isoformat(),
+            "detail": {
+                "bucket": {"name": source.bucket},
+                "object": {
+                    "key": source.key,
+                    "etag": source.etag,
+                    "size": source.size,
+                    "version-id": source.version_id,
+                },
+                "renditions": renditions,
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+def parse_work(body: str) -> Work:
+    """An SQS body as work: an S3 upload event (whole part) or a renditions request."""
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise BadEvent(f"message body is not JSON: {exc.msg}") from exc
+    if isinstance(payload, dict) and payload.get("Type") == "Notification" and "Message" in payload:
+        return parse_work(payload["Message"])
+    if not isinstance(payload, dict):
+        raise BadEvent("message body is not a JSON object")
+    if payload.get("source") != WORK_SOURCE:
+        return Work(parse_eventbridge_s3(payload))
+    if payload.get("detail-type") != WORK_DETAIL_TYPE:
+        raise BadEvent(f"unknown work message {payload.get('detail-type')!r}")
+    renditions = (payload.get("detail") or {}).get("renditions")
+    if not isinstance(renditions, list) or not all(isinstance(r, dict) for r in renditions):
+        raise BadEvent("a renditions request must list rendition specs")
+    as_s3 = {**payload, "source": "aws.s3", "detail-type": "Object Created"}
+    return Work(parse_eventbridge_s3(as_s3), tuple(renditions))

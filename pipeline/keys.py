@@ -80,9 +80,17 @@ def source_tag(etag: str) -> str:
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "png": "png"}
 
 
+def renditions_prefix(asset_id: str) -> str:
+    return f"{TOPOLOGY.renditions_prefix}{asset_id}/"
+
+
+def source_prefix(owner: str, asset_id: str) -> str:
+    return f"{TOPOLOGY.uploads_prefix}{owner}/{asset_id}/"
+
+
 def rendition_key(asset_id: str, etag: str, name: str, fingerprint: str, fmt: str) -> str:
     ext = EXTENSIONS.get(fmt, fmt)
-    return f"{TOPOLOGY.renditions_prefix}{asset_id}/{source_tag(etag)}/{name}.{fingerprint}.{ext}"
+    return f"{renditions_prefix(asset_id)}{source_tag(etag)}/{name}.{fingerprint}.{ext}"
 
 
 def cdn_url(base_url: str, key: str) -> str:

@@ -10,6 +10,7 @@ class AssetState(StrEnum):
     PROCESSING = "PROCESSING"  # a worker is on it
     READY = "READY"  # every part is done
     FAILED = "FAILED"  # a part failed terminally; `failure` says why
+    DELETED = "DELETED"  # removed by its owner; the tombstone keeps late workers from reviving it
 
 
 class PartState(StrEnum):

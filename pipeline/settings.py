@@ -47,6 +47,12 @@ class Settings:
     max_decode_seconds: float = 30.0
     # Secret for HS256 tokens signed by the local stack; on AWS the JWT authorizer checks tokens.
     dev_jwt_secret: str | None = None
+    # Signed CDN URLs: "none", "hmac" (local CDN) or "cloudfront" (key pair + secret).
+    cdn_signing: str = "none"
+    cdn_signing_secret: str | None = None
+    cloudfront_key_pair_id: str | None = None
+    cloudfront_private_key_secret: str | None = None  # Secrets Manager id of the PEM key
+    signed_url_ttl_s: int = 3600
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -67,6 +73,12 @@ class Settings:
             max_frames=int(_env("PIPELINE_MAX_FRAMES", "1000")),
             max_decode_seconds=float(_env("PIPELINE_MAX_DECODE_SECONDS", "30")),
             dev_jwt_secret=os.environ.get("PIPELINE_DEV_JWT_SECRET") or None,
+            cdn_signing=_env("PIPELINE_CDN_SIGNING", "none"),
+            cdn_signing_secret=os.environ.get("PIPELINE_CDN_SIGNING_SECRET") or None,
+            cloudfront_key_pair_id=os.environ.get("PIPELINE_CLOUDFRONT_KEY_PAIR_ID") or None,
+            cloudfront_private_key_secret=os.environ.get("PIPELINE_CLOUDFRONT_PRIVATE_KEY_SECRET")
+            or None,
+            signed_url_ttl_s=int(_env("PIPELINE_SIGNED_URL_TTL_S", "3600")),
         )
 
 

@@ -9,6 +9,8 @@ under an optimistic version check, so two workers finishing at once cannot undo 
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -56,8 +58,11 @@ class Claim:
 
 
 class Catalog:
-    def __init__(self, table_name: str, region: str | None = None) -> None:
+    def __init__(
+        self, table_name: str, region: str | None = None, owner_index: str = "by-owner"
+    ) -> None:
         self._table_name = table_name
+        self._owner_index = owner_index
         self._ddb = client("dynamodb", region)
         import boto3.dynamodb.types as types
 
@@ -105,11 +110,59 @@ class Catalog:
         ).get("Item")
         return self._item(raw) if raw else None
 
+    def list_by_owner(
+        self, owner: str, state: str | None, limit: int, cursor: dict[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of an owner's assets, newest first, and the key to the next page."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table_name,
+            "IndexName": self._owner_index,
+            "KeyConditionExpression": "#owner = :owner",
+            "FilterExpression": "#state <> :deleted",
+            "ExpressionAttributeNames": {"#owner": "owner", "#state": "state"},
+            "ExpressionAttributeValues": self._values(
+                {":owner": owner, ":deleted": AssetState.DELETED.value}
+            ),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if state:
+            kwargs["FilterExpression"] = "#state = :state"
+            kwargs["ExpressionAttributeValues"] = self._values({":owner": owner, ":state": state})
+        if cursor:
+            kwargs["ExclusiveStartKey"] = cursor
+        response = self._ddb.query(**kwargs)
+        items = [self._item(raw) for raw in response.get("Items", [])]
+        return items, response.get("LastEvaluatedKey")
+
     def scan_all(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for page in self._ddb.get_paginator("scan").paginate(TableName=self._table_name):
             items.extend(self._item(raw) for raw in page.get("Items", []))
         return items
+
+    def iter_records(
+        self, attributes: Sequence[str] | None = None, page_size: int = 500
+    ) -> Iterator[dict[str, Any]]:
+        """Every asset record, one page in memory at a time (only `attributes`, if given)."""
+        kwargs: dict[str, Any] = {"TableName": self._table_name, "Limit": page_size}
+        if attributes:
+            names = {f"#a{i}": name for i, name in enumerate(attributes)}
+            kwargs["ProjectionExpression"] = ", ".join(names)
+            kwargs["ExpressionAttributeNames"] = names
+        while True:
+            page = self._ddb.scan(**kwargs)
+            for raw in page.get("Items", []):
+                yield self._item(raw)
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+
+    def approximate_count(self) -> int:
+        """The table's item count as DynamoDB reports it (refreshed about every six hours)."""
+        table = self._ddb.describe_table(TableName=self._table_name)["Table"]
+        return int(table.get("ItemCount", 0))
 
     # -- writes -----------------------------------------------------------------------------
     def create_pending(
@@ -187,19 +240,26 @@ class Catalog:
                 ":pending": AssetState.PENDING.value,
                 ":pending_part": PartState.PENDING.value,
                 ":retry": PartState.RETRY.value,
+                ":failed": PartState.FAILED.value,
+                ":yes": True,
                 ":processing": PartState.PROCESSING.value,
                 ":time": now,
+                ":deleted": AssetState.DELETED.value,
             },
             names={"#p": part_attr(part), "#v": "version", "#owner": "owner", "#state": "state"},
             condition=(
+                "(attribute_not_exists(#state) OR #state <> :deleted) AND ("
                 "attribute_not_exists(#p) OR #p.etag <> :etag "
                 "OR #p.#state IN (:pending_part, :retry) "
-                "OR (#p.#state = :processing AND #p.lease_until < :time)"
+                "OR (#p.#state = :failed AND #p.redrivable = :yes) "
+                "OR (#p.#state = :processing AND #p.lease_until < :time))"
             ),
         )
         if ok:
             return Claim(True, "")
         record = self.get(asset_id) or {}
+        if record.get("state") == AssetState.DELETED:
+            return Claim(False, "deleted")
         state = (record.get(part_attr(part)) or {}).get("state")
         reason = {"DONE": "done", "FAILED": "failed"}.get(str(state), "in progress")
         return Claim(False, reason)
@@ -213,6 +273,7 @@ class Catalog:
             ":zero": 0,
             ":one": 1,
             ":etag": etag,
+            ":deleted": AssetState.DELETED.value,
         }
         names = {"#p": part_attr(part), "#state": "state", "#v": "version", "#runs": f"runs_{part}"}
         for i, (name, value) in enumerate(results.items()):
@@ -224,17 +285,32 @@ class Catalog:
             "SET " + ", ".join(sets) + " ADD #v :one, #runs :one",
             values=values,
             names=names,
-            condition="#p.etag = :etag",
+            condition="#p.etag = :etag AND #state <> :deleted",
         )
 
     def fail_part(
-        self, asset_id: str, part: str, etag: str, code: str, message: str, *, terminal: bool
+        self,
+        asset_id: str,
+        part: str,
+        etag: str,
+        code: str,
+        message: str,
+        *,
+        terminal: bool,
+        redrivable: bool = False,
     ) -> None:
+        """Record a failed attempt. A `redrivable` failure (retries exhausted on an error that
+        was not the media's fault) lets a later delivery of the same object claim the part
+        again: that is what a redrive from the dead-letter queue relies on."""
         state = PartState.FAILED if terminal else PartState.RETRY
-        expression = "SET #p.#state = :state, #p.#error = :error, #p.lease_until = :zero"
+        expression = (
+            "SET #p.#state = :state, #p.#error = :error, #p.lease_until = :zero, "
+            "#p.redrivable = :redrivable"
+        )
         values: dict[str, Any] = {
             ":state": state.value,
             ":error": {"code": code, "message": message},
+            ":redrivable": redrivable,
             ":zero": 0,
             ":one": 1,
             ":etag": etag,
@@ -256,6 +332,8 @@ class Catalog:
             record = self.get(asset_id)
             if record is None:
                 return None
+            if record.get("state") == AssetState.DELETED:
+                return AssetState.DELETED
             part_states = {p: (record.get(part_attr(p)) or {}).get("state") for p in parts}
             state = derive_asset_state(part_states, parts)
             if record.get("state") == state.value and (
@@ -280,8 +358,112 @@ class Catalog:
                 return state
         raise RuntimeError(f"asset {asset_id}: state kept changing under refresh")
 
-    def delete(self, asset_id: str) -> None:
-        self._ddb.delete_item(TableName=self._table_name, Key={"asset_id": {"S": asset_id}})
+    def mark_deleted(self, asset_id: str, keep_s: int = 7 * 24 * 3600) -> None:
+        """Turn the record into a tombstone (expired by the table's TTL on `expires_at`)."""
+        now = time.time()
+        self._update(
+            asset_id,
+            "SET #state = :deleted, deleted_at = :now, expires_at = :expires "
+            "REMOVE renditions, metadata, failure",
+            values={
+                ":deleted": AssetState.DELETED.value,
+                ":now": now,
+                ":expires": int(now + keep_s),
+            },
+            names={"#state": "state"},
+            condition="attribute_exists(asset_id)",
+        )
+
+    # -- renditions asked for by a backfill -------------------------------------------------
+    # `render_claim` = {token, etag, want, lease_until}: one backfill request at a time per
+    # asset, for the source its renditions part was made from, while the asset is READY.
+    def claim_renditions(
+        self, asset_id: str, part: str, etag: str, want: str, lease_s: int
+    ) -> str | None:
+        """A token for rendering `want` from source `etag`, or None if the asset is not READY
+        for that source or another request holds a live claim."""
+        token = uuid.uuid4().hex
+        now = time.time()
+        claim = {"token": token, "etag": etag, "want": want, "lease_until": now + lease_s}
+        ok = self._update(
+            asset_id,
+            "SET #c = :claim",
+            values={
+                ":claim": claim,
+                ":etag": etag,
+                ":done": PartState.DONE.value,
+                ":ready": AssetState.READY.value,
+                ":now": now,
+            },
+            names={"#c": RENDER_CLAIM, "#p": part_attr(part), "#state": "state"},
+            condition=(
+                "#state = :ready AND #p.etag = :etag AND #p.#state = :done "
+                "AND (attribute_not_exists(#c) OR #c.lease_until < :now)"
+            ),
+        )
+        return token if ok else None
+
+    def complete_renditions(
+        self,
+        asset_id: str,
+        part: str,
+        token: str,
+        renditions: list[dict[str, Any]],
+        backfilled: dict[str, int],
+    ) -> bool:
+        """Point the asset at `renditions` and release the claim, if `token` still holds it."""
+        return self._update(
+            asset_id,
+            "SET renditions = :renditions, backfilled = :backfilled, backfilled_at = :now "
+            "REMOVE #c, backfill_failure ADD #v :one, runs_backfill :one",
+            values={
+                ":renditions": renditions,
+                ":backfilled": backfilled,
+                ":now": time.time(),
+                ":one": 1,
+                ":token": token,
+                ":ready": AssetState.READY.value,
+            },
+            names={"#c": RENDER_CLAIM, "#token": "token", "#v": "version", "#state": "state"},
+            condition="#c.#token = :token AND #state = :ready",
+        )
+
+    def release_renditions(
+        self, asset_id: str, token: str, failure: dict[str, Any] | None = None
+    ) -> None:
+        """Give the claim up (the request failed); a terminal `failure` is recorded."""
+        expression = "REMOVE #c"
+        values: dict[str, Any] = {":token": token}
+        if failure is not None:
+            expression = "SET backfill_failure = :failure " + expression
+            values[":failure"] = failure
+        self._update(
+            asset_id,
+            expression,
+            values=values,
+            names={"#c": RENDER_CLAIM, "#token": "token"},
+            condition="#c.#token = :token",
+        )
+
+    def put_records(self, records: Sequence[dict[str, Any]]) -> None:
+        """Write whole records in batches (imports and benchmarks; no conditions)."""
+        for start in range(0, len(records), 25):
+            requests = [
+                {"PutRequest": {"Item": self._values(record)}}
+                for record in records[start : start + 25]
+            ]
+            pending: dict[str, Any] = {self._table_name: requests}
+            for attempt in range(8):
+                left = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                if not left:
+                    break
+                pending = left
+                time.sleep(0.05 * 2**attempt)
+            else:
+                raise RuntimeError("DynamoDB kept items unprocessed")
+
+
+RENDER_CLAIM = "render_claim"
 
 
 def _iso(epoch: float) -> str:

@@ -51,6 +51,67 @@ class ObjectStore:
             )
         )
 
+    # -- multipart (large uploads, in parts of 5 MiB or more) ------------------------------
+    def create_multipart(self, bucket: str, key: str, content_type: str) -> str:
+        response = self._s3.create_multipart_upload(
+            Bucket=bucket, Key=key, ContentType=content_type
+        )
+        return str(response["UploadId"])
+
+    def presigned_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, expires_s: int
+    ) -> str:
+        return str(
+            self._s3.generate_presigned_url(
+                "upload_part",
+                Params={
+                    "Bucket": bucket,
+                    "Key": key,
+                    "UploadId": upload_id,
+                    "PartNumber": part_number,
+                },
+                ExpiresIn=expires_s,
+            )
+        )
+
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[dict[str, Any]]:
+        parts: list[dict[str, Any]] = []
+        marker = 0
+        while True:
+            response = self._s3.list_parts(
+                Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+            )
+            parts.extend(
+                {"PartNumber": p["PartNumber"], "Size": p["Size"], "ETag": p["ETag"]}
+                for p in response.get("Parts", [])
+            )
+            if not response.get("IsTruncated"):
+                return parts
+            marker = int(response["NextPartNumberMarker"])
+
+    def complete_multipart(
+        self, bucket: str, key: str, upload_id: str, parts: list[dict[str, Any]]
+    ) -> str:
+        response = self._s3.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+        )
+        return str(response.get("Location") or f"s3://{bucket}/{key}")
+
+    def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None:
+        self._s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        """Delete every object under a prefix; returns how many were deleted."""
+        deleted = 0
+        for page in self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix
+        ):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                self._s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                deleted += len(keys)
+        return deleted
+
     def head(self, bucket: str, key: str) -> dict[str, Any]:
         return dict(self._s3.head_object(Bucket=bucket, Key=key))
 

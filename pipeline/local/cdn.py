@@ -1,7 +1,17 @@
-"""The local CDN: serves the outputs bucket with the headers CloudFront would send."""
+"""The local CDN: serves the outputs bucket as CloudFront would.
+
+An edge cache (LRU, bounded in bytes) sits in front of the bucket and says `X-Cache: Hit` or
+`Miss`; answers carry the object's Content-Type, Cache-Control and ETag, honour
+If-None-Match (304), HEAD and single byte ranges (206/416), and, when URL signing is on,
+refuse unsigned or expired URLs (403).
+"""
 
 from __future__ import annotations
 
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -9,8 +19,59 @@ from urllib.parse import unquote, urlsplit
 from botocore.exceptions import ClientError
 
 from pipeline.aws.object_store import ObjectStore
+from pipeline.delivery import HmacSigner
 
 DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+@dataclass(frozen=True)
+class CachedObject:
+    body: bytes
+    content_type: str
+    cache_control: str
+    etag: str
+
+
+class EdgeCache:
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, CachedObject] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> CachedObject | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: str, item: CachedObject) -> None:
+        if len(item.body) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._size -= len(old.body) if old else 0
+            self._items[key] = item
+            self._size += len(item.body)
+            while self._size > self.max_bytes:
+                _, evicted = self._items.popitem(last=False)
+                self._size -= len(evicted.body)
+
+
+def byte_range(header: str, length: int) -> tuple[int, int] | None:
+    """The inclusive (first, last) of a single-range header, or None if unsatisfiable."""
+    match = _RANGE.match(header.strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return None
+    first_s, last_s = match.groups()
+    if not first_s:  # suffix: the last N bytes
+        n = int(last_s)
+        return (max(0, length - n), length - 1) if n > 0 and length else None
+    first = int(first_s)
+    last = min(int(last_s), length - 1) if last_s else length - 1
+    return (first, last) if first <= last and first < length else None
 
 
 class _CdnHandler(BaseHTTPRequestHandler):
@@ -29,30 +90,64 @@ class _CdnHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and body:
             self.wfile.write(body)
 
-    def do_GET(self) -> None:
-        key = unquote(urlsplit(self.path).path.lstrip("/"))
-        if not key or ".." in key.split("/"):
-            self._reply(404, {"Content-Type": "text/plain"}, b"not found\n")
-            return
+    def _error(self, status: int, text: str) -> None:
+        self._reply(status, {"Content-Type": "text/plain"}, f"{text}\n".encode())
+
+    def _fetch(self, key: str) -> tuple[CachedObject | None, str]:
+        cached = self.server.cache.get(key)
+        if cached is not None:
+            return cached, "Hit"
         try:
             obj = self.server.store.get(self.server.bucket, key)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            status = 404 if code in ("NoSuchKey", "404", "NotFound") else 502
-            self._reply(status, {"Content-Type": "text/plain"}, f"{code}\n".encode())
+            return None, code
+        item = CachedObject(
+            body=obj["Body"].read(),
+            content_type=str(obj.get("ContentType") or "application/octet-stream"),
+            cache_control=str(obj.get("CacheControl") or DEFAULT_CACHE_CONTROL),
+            etag=str(obj.get("ETag", "")),
+        )
+        self.server.cache.put(key, item)
+        return item, "Miss"
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        key = unquote(url.path.lstrip("/"))
+        if not key or ".." in key.split("/"):
+            self._error(404, "not found")
             return
-        body = obj["Body"].read()
-        etag = str(obj.get("ETag", ""))
+        if self.server.signer is not None:
+            why = self.server.signer.verify(url.path, url.query)
+            if why:
+                self._error(403, why)
+                return
+        item, cache = self._fetch(key)
+        if item is None:
+            self._error(404 if cache in ("NoSuchKey", "404", "NotFound") else 502, cache)
+            return
         headers = {
-            "Content-Type": str(obj.get("ContentType") or "application/octet-stream"),
-            "Cache-Control": str(obj.get("CacheControl") or DEFAULT_CACHE_CONTROL),
-            "ETag": etag,
+            "Content-Type": item.content_type,
+            "Cache-Control": item.cache_control,
+            "ETag": item.etag,
+            "Accept-Ranges": "bytes",
+            "X-Cache": f"{cache} from local-cdn",
             "Access-Control-Allow-Origin": "*",
         }
-        if etag and self.headers.get("If-None-Match") == etag:
+        if item.etag and self.headers.get("If-None-Match") in (item.etag, "*"):
             self._reply(304, {k: v for k, v in headers.items() if k != "Content-Type"})
             return
-        self._reply(200, headers, body)
+        range_header = self.headers.get("Range")
+        if range_header:
+            span = byte_range(range_header, len(item.body))
+            if span is None:
+                self._reply(416, {**headers, "Content-Range": f"bytes */{len(item.body)}"})
+                return
+            first, last = span
+            headers["Content-Range"] = f"bytes {first}-{last}/{len(item.body)}"
+            self._reply(206, headers, item.body[first : last + 1])
+            return
+        self._reply(200, headers, item.body)
 
     do_HEAD = do_GET
 
@@ -60,7 +155,16 @@ class _CdnHandler(BaseHTTPRequestHandler):
 class CdnServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], store: ObjectStore, bucket: str) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        store: ObjectStore | None,
+        bucket: str,
+        signer: HmacSigner | None = None,
+        cache: EdgeCache | None = None,
+    ) -> None:
         super().__init__(address, _CdnHandler)
-        self.store = store
+        self.store: Any = store
         self.bucket = bucket
+        self.signer = signer
+        self.cache = cache or EdgeCache()

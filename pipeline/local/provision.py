@@ -18,7 +18,9 @@ class Provisioned:
     archive_arn: str = ""
 
 
-def provision(topology: Topology, region: str) -> Provisioned:
+def provision(
+    topology: Topology, region: str, cors_origins: list[str] | None = None
+) -> Provisioned:
     s3, sqs, sns, events, ddb = (
         client(s, region) for s in ("s3", "sqs", "sns", "events", "dynamodb")
     )
@@ -32,6 +34,22 @@ def provision(topology: Topology, region: str) -> Provisioned:
                 "IgnorePublicAcls": True,
                 "BlockPublicPolicy": True,
                 "RestrictPublicBuckets": True,
+            },
+        )
+    if cors_origins:
+        # Browsers upload straight to S3; multipart clients need to read each part's ETag.
+        s3.put_bucket_cors(
+            Bucket=topology.uploads_bucket_name,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedOrigins": cors_origins,
+                        "AllowedMethods": ["POST", "PUT"],
+                        "AllowedHeaders": ["*"],
+                        "ExposeHeaders": ["ETag"],
+                        "MaxAgeSeconds": 3000,
+                    }
+                ]
             },
         )
     s3.put_bucket_notification_configuration(

@@ -17,11 +17,13 @@ from typing import Any
 
 from pipeline.aws.clients import client, reset_clients
 from pipeline.aws.object_store import ObjectStore
+from pipeline.delivery import HmacSigner
 from pipeline.local import devauth, moto_gaps
 from pipeline.local.cdn import CdnServer
 from pipeline.local.gateway import GatewayServer
 from pipeline.local.provision import Provisioned, provision
 from pipeline.local.runtime import EventSource, LocalRuntime
+from pipeline.local.web import static_routes
 from pipeline.topology import TOPOLOGY, Topology
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class StackOptions:
     log_path: str | None = None  # worker logs go here instead of the console
     region: str = "us-east-1"
     topology: Topology = field(default_factory=lambda: TOPOLOGY)
+    signed_urls: bool = False  # CDN URLs carry an HMAC signature with an expiry
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -45,6 +48,7 @@ class LocalStack:
     def __init__(self, options: StackOptions | None = None) -> None:
         self.options = options or StackOptions()
         self.jwt_secret = devauth.new_secret()
+        self.signing_secret = devauth.new_secret()
         self.resources = Provisioned()
         self.runtime: LocalRuntime | None = None
         self._moto: Any = None
@@ -69,16 +73,19 @@ class LocalStack:
         api_port = port + 1 if opts.port else 0
         cdn_port = port + 2 if opts.port else 0
 
-        self._cdn_server = CdnServer((opts.host, cdn_port), _LazyStore(), "")
+        signer = HmacSigner(self.signing_secret.encode()) if opts.signed_urls else None
+        self._cdn_server = CdnServer((opts.host, cdn_port), None, "", signer=signer)
         self.cdn_url = f"http://{opts.host}:{self._cdn_server.server_address[1]}"
         self._set_env(self.env())
-        self.resources = provision(opts.topology, opts.region)
+        self.resources = provision(opts.topology, opts.region, cors_origins=["*"])
         self._cdn_server.store = ObjectStore(opts.region)
         self._cdn_server.bucket = opts.topology.outputs_bucket_name
 
         from handlers.api import handler as api_handler
 
-        gateway = GatewayServer((opts.host, api_port), api_handler, self.jwt_secret)
+        gateway = GatewayServer(
+            (opts.host, api_port), api_handler, self.jwt_secret, static_routes(self.dev_token)
+        )
         self.api_url = f"http://{opts.host}:{gateway.server_address[1]}"
         for server in (gateway, self._cdn_server):
             thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -140,6 +147,11 @@ class LocalStack:
             "PIPELINE_CDN_BASE_URL": self.cdn_url,
             "PIPELINE_DEV_JWT_SECRET": self.jwt_secret,
             "POWERTOOLS_METRICS_NAMESPACE": "MediaPipeline",
+            **(
+                {"PIPELINE_CDN_SIGNING": "hmac", "PIPELINE_CDN_SIGNING_SECRET": self.signing_secret}
+                if self.options.signed_urls
+                else {}
+            ),
             **self.options.extra_env,
         }
 
@@ -148,9 +160,11 @@ class LocalStack:
             self._saved_env.setdefault(name, os.environ.get(name))
             os.environ[name] = value
         reset_clients()
+        from handlers.wiring import services
         from pipeline.settings import get_settings
 
         get_settings.cache_clear()
+        services.cache_clear()
 
     def _event_sources(self) -> list[EventSource]:
         sqs = client("sqs", self.options.region)
@@ -176,13 +190,6 @@ class LocalStack:
             "catalog table": self.options.topology.table_name,
             "worker logs": self.options.log_path or "console",
         }
-
-
-class _LazyStore(ObjectStore):
-    """Placeholder until the endpoint is known (the CDN port is bound before it)."""
-
-    def __init__(self) -> None:  # no client yet
-        pass
 
 
 def default_log_path(root: Path) -> str:

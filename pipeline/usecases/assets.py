@@ -1,30 +1,109 @@
-"""Use case: the public view of an asset (what the API returns)."""
+"""Use cases: read, list and delete an owner's assets."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from typing import Any
 
-from pipeline.aws.catalog import part_attr
-from pipeline.keys import cdn_url
+from pipeline.aws.catalog import Catalog, part_attr
+from pipeline.aws.object_store import ObjectStore
+from pipeline.delivery import UrlBuilder
+from pipeline.keys import is_asset_id, renditions_prefix, source_prefix
+from pipeline.model import AssetState
+from pipeline.settings import Settings
 from pipeline.topology import PARTS
+from pipeline.usecases.problems import malformed, unknown_asset
+
+MAX_PAGE = 100
 
 
-def asset_view(record: dict[str, Any], cdn_base_url: str) -> dict[str, Any]:
+def asset_view(record: dict[str, Any], urls: UrlBuilder) -> dict[str, Any]:
     renditions = [
-        {**{k: v for k, v in r.items() if k != "key"}, "url": cdn_url(cdn_base_url, r["key"])}
+        {**{k: v for k, v in r.items() if k != "key"}, "url": urls.url(r["key"])}
         for r in record.get("renditions", [])
     ]
+    metadata = record.get("metadata") or {}
     return {
         "asset_id": record["asset_id"],
         "state": record.get("state"),
         "parts": {p: (record.get(part_attr(p)) or {}).get("state", "PENDING") for p in PARTS},
         "failure": record.get("failure"),
         "file_name": record.get("file_name"),
+        "content_type": record.get("content_type"),
         "created_at": record.get("created_at"),
         "uploaded_at": record.get("uploaded_at"),
         "finished_at": record.get("finished_at"),
         "bytes": record.get("source_size"),
         "megapixels": record.get("megapixels"),
-        "metadata": record.get("metadata"),
+        "placeholders": {
+            "blurhash": metadata.get("blurhash"),
+            "thumbhash": metadata.get("thumbhash"),
+            "color": (metadata.get("palette") or [{}])[0].get("hex"),
+        },
+        "metadata": metadata or None,
         "renditions": renditions,
     }
+
+
+def owned_record(asset_id: str, owner: str, catalog: Catalog) -> dict[str, Any]:
+    record = catalog.get(asset_id) if is_asset_id(asset_id) else None
+    if record is None or record.get("owner") != owner or record.get("state") == AssetState.DELETED:
+        raise unknown_asset(asset_id)
+    return record
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, owner: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error):
+        raise malformed("cursor is not one this API returned") from None
+    # A cursor only continues the caller's own listing.
+    if not isinstance(key, dict) or key.get("owner", {}).get("S") != owner:
+        raise malformed("cursor is not one this API returned")
+    return key
+
+
+def list_assets(
+    owner: str,
+    state: str | None,
+    limit: str | None,
+    cursor: str | None,
+    catalog: Catalog,
+    urls: UrlBuilder,
+) -> dict[str, Any]:
+    if state is not None and state not in {s.value for s in AssetState} - {"DELETED"}:
+        raise malformed(f"state must be one of PENDING, PROCESSING, READY, FAILED (got {state})")
+    try:
+        size = int(limit) if limit is not None else 25
+    except ValueError:
+        raise malformed("limit must be an integer") from None
+    if not 1 <= size <= MAX_PAGE:
+        raise malformed(f"limit must be 1 to {MAX_PAGE}")
+    items, next_key = catalog.list_by_owner(owner, state, size, decode_cursor(cursor, owner))
+    return {
+        "items": [asset_view(r, urls) for r in items],
+        "next_cursor": encode_cursor(next_key),
+    }
+
+
+def delete_asset(
+    asset_id: str, owner: str, settings: Settings, store: ObjectStore, catalog: Catalog
+) -> None:
+    """Remove the source, the renditions and the record. Deleting twice is harmless."""
+    record = catalog.get(asset_id) if is_asset_id(asset_id) else None
+    if record is None or record.get("owner") != owner:
+        raise unknown_asset(asset_id)
+    if record.get("state") != AssetState.DELETED:
+        catalog.mark_deleted(asset_id)
+    store.delete_prefix(settings.uploads_bucket, source_prefix(owner, asset_id))
+    store.delete_prefix(settings.outputs_bucket, renditions_prefix(asset_id))

@@ -20,11 +20,12 @@ from aws_lambda_powertools import Logger
 from pipeline import media
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.object_store import ObjectStore, ObjectTooLarge
-from pipeline.events import SourceObject, parse_sqs_body
-from pipeline.keys import UploadKey, parse_upload_key
+from pipeline.events import BadEvent, SourceObject, Work, parse_work
+from pipeline.keys import UploadKey, parse_upload_key, renditions_prefix
+from pipeline.model import AssetState
 from pipeline.observability import SERVICE
 from pipeline.settings import Settings
-from pipeline.topology import QueueSpec
+from pipeline.topology import PART_RENDITIONS, QueueSpec
 
 logger = Logger(service=SERVICE, child=True)
 
@@ -83,7 +84,10 @@ class PartWorker:
         self.produce = produce
 
     def handle(self, body: str, receive_count: int) -> Outcome:
-        source = parse_sqs_body(body)
+        work = parse_work(body)
+        if work.renditions is not None:
+            return self._requested(work, receive_count)
+        source = work.source
         upload = attribute(source)
         asset_id = upload.asset_id
         logger.append_keys(asset_id=asset_id, part=self.part, source_key=source.key)
@@ -119,7 +123,13 @@ class PartWorker:
                 message = f"gave up after {receive_count} attempts: {message}"
             logger.exception("part failed", extra={"attempt": receive_count, "final": last})
             self.catalog.fail_part(
-                asset_id, self.part, source.etag, "error", message, terminal=last
+                asset_id,
+                self.part,
+                source.etag,
+                "error",
+                message,
+                terminal=last,
+                redrivable=last,
             )
             self.catalog.refresh_state(asset_id)
             raise
@@ -127,9 +137,24 @@ class PartWorker:
             self.catalog.refresh_state(asset_id)
             logger.info("part done")
             return Outcome(asset_id, "done")
+        record = self.catalog.get(asset_id) or {}
+        if record.get("state") == AssetState.DELETED:
+            # Deleted while we worked: leave nothing behind.
+            self.store.delete_prefix(self.settings.outputs_bucket, renditions_prefix(asset_id))
+            logger.info("asset deleted while processing; outputs removed")
+            return Outcome(asset_id, "skipped", "deleted")
         # The source changed under us (a newer upload claimed the part): its own event wins.
         logger.info("result superseded by a newer upload of the same asset")
         return Outcome(asset_id, "skipped", "superseded")
+
+    def _requested(self, work: Work, receive_count: int) -> Outcome:
+        """Renditions asked for by a backfill: render those only (see render_request)."""
+        if self.part != PART_RENDITIONS:
+            raise BadEvent(f"the {self.part} worker takes no renditions requests")
+        from pipeline.usecases.render_request import RenditionRequest  # imports this module
+
+        request = RenditionRequest(self.queue, self.settings, self.store, self.catalog)
+        return request.handle(work, receive_count)
 
     def _produce(self, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
         try:

@@ -13,6 +13,41 @@ from pipeline.events import SourceObject
 from pipeline.keys import UploadKey, rendition_key
 
 
+def write_renditions(
+    store: ObjectStore,
+    outputs_bucket: str,
+    path: Path,
+    source: SourceObject,
+    upload: UploadKey,
+    specs: Sequence[media.RenditionSpec],
+    limits: media.Limits,
+) -> list[dict[str, Any]]:
+    """Render `specs` (only those) and store them at their immutable keys; their records."""
+    written = []
+    for rendition in media.render(path, specs, limits):
+        key = rendition_key(
+            upload.asset_id,
+            source.etag,
+            rendition.spec_name,
+            rendition.fingerprint,
+            rendition.format,
+        )
+        store.put_rendition(outputs_bucket, key, rendition.data, rendition.mime)
+        written.append(
+            {
+                "name": rendition.spec_name,
+                "format": rendition.format,
+                "mime": rendition.mime,
+                "width": rendition.width,
+                "height": rendition.height,
+                "bytes": len(rendition.data),
+                "key": key,
+                "fingerprint": rendition.fingerprint,
+            }
+        )
+    return written
+
+
 def rendition_producer(
     store: ObjectStore,
     outputs_bucket: str,
@@ -20,29 +55,11 @@ def rendition_producer(
     limits: media.Limits,
 ) -> Any:
     def produce(path: Path, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
-        written = []
-        for rendition in media.render(path, specs, limits):
-            key = rendition_key(
-                upload.asset_id,
-                source.etag,
-                rendition.spec_name,
-                rendition.fingerprint,
-                rendition.format,
+        return {
+            "renditions": write_renditions(
+                store, outputs_bucket, path, source, upload, specs, limits
             )
-            store.put_rendition(outputs_bucket, key, rendition.data, rendition.mime)
-            written.append(
-                {
-                    "name": rendition.spec_name,
-                    "format": rendition.format,
-                    "mime": rendition.mime,
-                    "width": rendition.width,
-                    "height": rendition.height,
-                    "bytes": len(rendition.data),
-                    "key": key,
-                    "fingerprint": rendition.fingerprint,
-                }
-            )
-        return {"renditions": written}
+        }
 
     return produce
 

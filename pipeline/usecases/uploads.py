@@ -1,4 +1,7 @@
-"""Use case: grant an upload (a presigned POST pinned to one key, type and size range)."""
+"""Use cases: grant uploads. The API never carries the bytes; S3 does, through presigned
+requests pinned to one key (uploads/<owner>/<asset id>/<safe name>), one Content-Type from
+the allowlist and, for POST, a size range. Large files go up in parts (S3 multipart), with
+the endpoints the @uppy/aws-s3 client speaks."""
 
 from __future__ import annotations
 
@@ -8,18 +11,12 @@ from typing import Any
 
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.object_store import ObjectStore
-from pipeline.keys import BadFileName, new_asset_id, safe_file_name, upload_key
+from pipeline.keys import BadFileName, new_asset_id, parse_upload_key, safe_file_name, upload_key
 from pipeline.settings import Settings
+from pipeline.usecases.problems import Problem, malformed, unknown_asset
 
-
-class UploadRefused(ValueError):
-    """The request cannot be granted; `status` is the HTTP status that says why."""
-
-    def __init__(self, status: int, title: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last
+MAX_PARTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -32,44 +29,54 @@ class UploadRequest:
     @classmethod
     def from_json(cls, body: Any) -> UploadRequest:
         if not isinstance(body, dict):
-            raise UploadRefused(400, "Malformed body", "the body must be a JSON object")
+            raise malformed("the body must be a JSON object")
         missing = [f for f in ("filename", "content_type", "size") if f not in body]
         if missing:
-            raise UploadRefused(400, "Malformed body", f"missing field(s): {', '.join(missing)}")
+            raise malformed(f"missing field(s): {', '.join(missing)}")
         size = body["size"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise UploadRefused(400, "Malformed body", "size must be a positive integer (bytes)")
+            raise malformed("size must be a positive integer (bytes)")
         if not isinstance(body["filename"], str) or not isinstance(body["content_type"], str):
-            raise UploadRefused(400, "Malformed body", "filename and content_type must be strings")
+            raise malformed("filename and content_type must be strings")
         method = str(body.get("method", "POST")).upper()
         if method not in ("POST", "PUT"):
-            raise UploadRefused(400, "Malformed body", "method must be POST or PUT")
+            raise malformed("method must be POST or PUT")
         return cls(body["filename"], body["content_type"].strip().lower(), size, method)
+
+
+def check_request(filename: str, content_type: str, size: int | None, settings: Settings) -> str:
+    """The safe file name of an acceptable upload, or the Problem that refuses it."""
+    if content_type not in settings.allowed_types:
+        raise Problem(
+            415,
+            "Content type not allowed",
+            f"{content_type or 'no type'} is not one of: {', '.join(settings.allowed_types)}",
+        )
+    if size is not None and size > settings.max_upload_bytes:
+        raise Problem(
+            413, "Too large", f"{size} bytes is over the limit of {settings.max_upload_bytes} bytes"
+        )
+    try:
+        return safe_file_name(filename)
+    except BadFileName as exc:
+        raise Problem(400, "Bad file name", str(exc)) from exc
+
+
+def _new_asset(
+    owner: str, file_name: str, content_type: str, size: int, catalog: Catalog
+) -> tuple[str, str]:
+    asset_id = new_asset_id()
+    key = upload_key(owner, asset_id, file_name)
+    catalog.create_pending(asset_id, owner, file_name, content_type, size, key)
+    return asset_id, key
 
 
 def create_upload(
     request: UploadRequest, owner: str, settings: Settings, store: ObjectStore, catalog: Catalog
 ) -> dict[str, Any]:
-    if request.content_type not in settings.allowed_types:
-        raise UploadRefused(
-            415,
-            "Content type not allowed",
-            f"{request.content_type} is not one of: {', '.join(settings.allowed_types)}",
-        )
-    if request.size > settings.max_upload_bytes:
-        raise UploadRefused(
-            413,
-            "Too large",
-            f"{request.size} bytes is over the limit of {settings.max_upload_bytes} bytes",
-        )
-    try:
-        file_name = safe_file_name(request.filename)
-    except BadFileName as exc:
-        raise UploadRefused(400, "Bad file name", str(exc)) from exc
-    asset_id = new_asset_id()
-    key = upload_key(owner, asset_id, file_name)
+    file_name = check_request(request.filename, request.content_type, request.size, settings)
+    asset_id, key = _new_asset(owner, file_name, request.content_type, request.size, catalog)
     expires_at = int(time.time()) + settings.presign_expires_s
-    catalog.create_pending(asset_id, owner, file_name, request.content_type, request.size, key)
     grant: dict[str, Any] = {"asset_id": asset_id, "key": key, "expires_at": expires_at}
     if request.method == "PUT":
         url = store.presigned_put(
@@ -88,3 +95,93 @@ def create_upload(
         )
         grant.update(method="POST", url=post.url, fields=post.fields)
     return grant
+
+
+# -- multipart ----------------------------------------------------------------------------------
+def owned_key(key: str | None, owner: str, catalog: Catalog) -> str:
+    """A multipart key the caller may act on: under their prefix, of an asset they own."""
+    parsed = parse_upload_key(key or "")
+    if parsed is None:
+        raise malformed("key must be the key returned when the upload was created")
+    record = catalog.get(parsed.asset_id)
+    if parsed.owner != owner or record is None or record.get("owner") != owner:
+        raise unknown_asset(parsed.asset_id)
+    return str(key)
+
+
+def create_multipart(
+    body: Any, owner: str, settings: Settings, store: ObjectStore, catalog: Catalog
+) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise malformed("the body must be a JSON object")
+    filename, content_type = body.get("filename"), body.get("type")
+    if not isinstance(filename, str) or not isinstance(content_type, str):
+        raise malformed("filename and type must be strings")
+    metadata = body.get("metadata")
+    size = metadata.get("size") if isinstance(metadata, dict) else None
+    size = size if isinstance(size, int) and not isinstance(size, bool) else None
+    content_type = content_type.strip().lower()
+    file_name = check_request(filename, content_type, size, settings)
+    asset_id, key = _new_asset(owner, file_name, content_type, size or 0, catalog)
+    upload_id = store.create_multipart(settings.uploads_bucket, key, content_type)
+    return {"uploadId": upload_id, "key": key, "asset_id": asset_id}
+
+
+def part_number(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise malformed(f"part number {value!r} is not an integer") from None
+    if not 1 <= number <= MAX_PARTS:
+        raise malformed(f"part number must be 1 to {MAX_PARTS}")
+    return number
+
+
+def sign_parts(
+    key: str, upload_id: str, numbers: list[int], settings: Settings, store: ObjectStore
+) -> dict[str, str]:
+    return {
+        str(n): store.presigned_part(
+            settings.uploads_bucket, key, upload_id, n, settings.presign_expires_s
+        )
+        for n in numbers
+    }
+
+
+def complete_multipart(
+    key: str, upload_id: str, body: Any, settings: Settings, store: ObjectStore
+) -> dict[str, Any]:
+    parts = body.get("parts") if isinstance(body, dict) else None
+    if not isinstance(parts, list) or not parts:
+        raise malformed("parts must be a non-empty list of {PartNumber, ETag}")
+    try:
+        wanted: list[dict[str, Any]] = sorted(
+            ({"PartNumber": part_number(p["PartNumber"]), "ETag": str(p["ETag"])} for p in parts),
+            key=lambda p: int(p["PartNumber"]),
+        )
+    except (KeyError, TypeError):
+        raise malformed("each part needs PartNumber and ETag") from None
+    uploaded = {
+        p["PartNumber"]: p for p in store.list_parts(settings.uploads_bucket, key, upload_id)
+    }
+    total = sum(
+        int(uploaded[p["PartNumber"]]["Size"]) for p in wanted if p["PartNumber"] in uploaded
+    )
+    if total > settings.max_upload_bytes:
+        store.abort_multipart(settings.uploads_bucket, key, upload_id)
+        raise Problem(
+            413,
+            "Too large",
+            f"{total} bytes is over the limit of {settings.max_upload_bytes} bytes",
+        )
+    small = [
+        p["PartNumber"]
+        for p in wanted[:-1]
+        if p["PartNumber"] in uploaded and int(uploaded[p["PartNumber"]]["Size"]) < MIN_PART_BYTES
+    ]
+    if small:
+        raise Problem(
+            400, "Part too small", f"parts {small} are under 5 MiB (only the last may be)"
+        )
+    location = store.complete_multipart(settings.uploads_bucket, key, upload_id, wanted)
+    return {"location": location, "key": key}

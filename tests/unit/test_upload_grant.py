@@ -8,7 +8,8 @@ import pytest
 from pipeline.aws.clients import reset_clients
 from pipeline.aws.object_store import ObjectStore
 from pipeline.settings import Settings
-from pipeline.usecases.uploads import UploadRefused, UploadRequest, create_upload
+from pipeline.usecases.problems import Problem as UploadRefused
+from pipeline.usecases.uploads import UploadRequest, create_upload
 
 
 class FakeCatalog:
