@@ -30,6 +30,7 @@ ENGINES = ("engine", "pillow", "pyvips")
 SYNTHETIC = {"synthetic-12mp.jpg": (4000, 3000), "synthetic-24mp.jpg": (6000, 4000)}
 HUGE = ("synthetic-100mp.jpg", (12000, 8333))
 HUGE_RSS_BUDGET_MIB = 200
+MIN_MEGAPIXELS = 2.0  # a photo benchmark: smaller files would be upscaled by the naive path
 
 
 # ---------------------------------------------------------------- workers (child process)
@@ -203,6 +204,11 @@ def _child(engine: str, path: Path, repeat: int, pixels_dir: Path | None) -> dic
     return result
 
 
+def _megapixels(path: Path) -> float:
+    with Image.open(path) as probe:
+        return probe.width * probe.height / 1e6
+
+
 def _reference(path: Path) -> dict[str, Image.Image]:
     return _pillow_images(str(path), DEFAULT_RENDITIONS)
 
@@ -231,13 +237,13 @@ def run_engine_bench(input_dir: Path | None, json_path: Path | None, repeat: int
         else:
             images = sorted(p for p in input_dir.iterdir()
                             if p.suffix.lower() in (".jpg", ".jpeg"))  # fmt: skip
+        images = [p for p in images if _megapixels(p) >= MIN_MEGAPIXELS or input_dir is None]
         if not images:
-            print(f"no JPEG files in {input_dir}", file=sys.stderr)
+            print(f"no JPEG photos of {MIN_MEGAPIXELS} MP or more in {input_dir}", file=sys.stderr)
             return 2
         rows: list[dict[str, Any]] = []
         for path in images:
-            with Image.open(path) as probe:
-                megapixels = probe.width * probe.height / 1e6
+            megapixels = _megapixels(path)
             reference = _reference(path)
             for engine in engines:
                 pixels = work / f"px-{path.stem}"
