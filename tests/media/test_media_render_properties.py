@@ -71,10 +71,13 @@ def test_rendered_outputs_never_upscale_keep_aspect_and_handle_alpha(
         else:
             assert (decoded.mode == "RGBA") is alpha  # kept in WebP, only when present
             if alpha:
-                # the vertical alpha gradient survives: transparent top, opaque bottom
+                # the vertical alpha gradient survives: more transparent at the top
                 channel = decoded.getchannel("A")
-                assert channel.getpixel((out.width // 2, 0)) < 64  # type: ignore[operator]
-                assert channel.getpixel((out.width // 2, out.height - 1)) > 190  # type: ignore[operator]
+                top = channel.getpixel((out.width // 2, 0))
+                bottom = channel.getpixel((out.width // 2, out.height - 1))
+                assert isinstance(top, int) and isinstance(bottom, int)
+                assert top < 128 < bottom or out.height < 4
+                assert top < bottom or out.height == 1
 
 
 def test_transparent_pixels_become_white_in_jpeg() -> None:
