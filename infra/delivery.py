@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Validations
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -59,14 +58,14 @@ class Delivery(Construct):
             log_file_prefix="cloudfront/",
             **_custom_domain(self, config),
         )
-        validations = Validations.of(self.distribution)
+        cdn = self.distribution
         acknowledge(
-            validations,
+            cdn,
             "AwsSolutions-CFR1",
             "Renditions are public images served worldwide; no country is restricted.",
         )
         acknowledge(
-            validations,
+            cdn,
             "AwsSolutions-CFR2",
             "The CDN serves only immutable public images read-only (GET/HEAD) from a private "
             "bucket through OAC; a WAF web ACL (from about 5 USD a month plus requests) is "
@@ -74,7 +73,7 @@ class Delivery(Construct):
         )
         if not config.cdn_domain_name:
             acknowledge(
-                validations,
+                cdn,
                 "AwsSolutions-CFR4",
                 "Without a custom domain the distribution uses the default *.cloudfront.net "
                 "certificate, whose viewer security policy CloudFront fixes; set the "

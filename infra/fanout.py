@@ -3,7 +3,7 @@ worker, subscribed with raw delivery and a subscription DLQ of its own."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Validations
+from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -32,15 +32,25 @@ def encrypted_queue(scope: Construct, construct_id: str, **kwargs: object) -> sq
 
 
 def dead_letter_queue(
-    scope: Construct, construct_id: str, reason: str, **kwargs: object
+    scope: Construct,
+    construct_id: str,
+    reason: str,
+    *,
+    of_service: bool = False,
+    **kwargs: object,
 ) -> sqs.Queue:
+    """A DLQ. `of_service`: the DLQ of an SNS subscription or an EventBridge target, which
+    cdk-nag cannot tell from an unused queue (only a queue's RedrivePolicy names a DLQ)."""
     queue = encrypted_queue(scope, construct_id, **kwargs)
-    validations = Validations.of(queue)
+    if of_service:
+        acknowledge(
+            queue,
+            "AwsSolutions-SQS3",
+            f"This queue is itself a dead-letter queue ({reason}), named by that "
+            "service's DeadLetterConfig/RedrivePolicy rather than by another queue's.",
+        )
     acknowledge(
-        validations, "AwsSolutions-SQS3", f"This queue is itself a dead-letter queue ({reason})."
-    )
-    acknowledge(
-        validations,
+        queue,
         "Serverless-SQSRedrivePolicy",
         f"A dead-letter queue ({reason}) has no further DLQ: messages wait here, under a "
         "CloudWatch alarm, until they are redriven.",
@@ -77,6 +87,7 @@ class WorkQueue(Construct):
             self,
             "SubscriptionDlq",
             f"events SNS could not deliver to the {spec.part} queue",
+            of_service=True,
             queue_name=topology.name(f"{spec.name}-subscription-dlq"),
             retention_period=DLQ_RETENTION,
         )
@@ -131,6 +142,7 @@ class FanOut(Construct):
             self,
             "RuleDlq",
             "events the rule could not publish to the topic",
+            of_service=True,
             queue_name=topology.name(f"{topology.rule}-dlq"),
             retention_period=DLQ_RETENTION,
         )

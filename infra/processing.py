@@ -3,7 +3,7 @@ partial batch failures and caps concurrency."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Validations
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
@@ -75,7 +75,7 @@ class Processing(Construct):
                 )
             )
             acknowledge(
-                Validations.of(worker.function),
+                worker.function,
                 "Serverless-LambdaDLQ",
                 "Only its SQS event source invokes the function, synchronously; failed "
                 "messages go to the queue's redrive DLQ, a function DLQ would never be used.",
@@ -83,7 +83,7 @@ class Processing(Construct):
             for mapping in worker.function.node.find_all():
                 if isinstance(mapping, lambda_.CfnEventSourceMapping):
                     acknowledge(
-                        Validations.of(mapping),
+                        mapping,
                         "Serverless-LambdaEventSourceMappingDestination",
                         "OnFailure destinations exist only for stream and Kafka sources; for "
                         "an SQS source the queue's redrive policy (to its DLQ after "
