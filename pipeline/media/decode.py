@@ -218,8 +218,8 @@ def _inspect(
         if info is None:
             frames = int(getattr(image, "n_frames", 1) or 1)
             limits.check_frames(frames, "file" if fmt in ("tiff", "mpo") else "animation")
-            duration = _sum_durations(image, frames) if fmt == "avif" and frames > 1 else None
-            info = FrameInfo(frames, duration)
+            # AVIF sequences expose frame durations only by decoding each frame: not worth it.
+            info = FrameInfo(frames, None)
             if frames > 1:
                 image.seek(0)
         if fmt == "png" and "exif" not in image.info:
@@ -253,15 +253,6 @@ def _stored_size(image: Image.Image) -> tuple[int, int]:
     if isinstance(tile, tuple) and len(tile) == 2:
         return int(tile[0]), int(tile[1])
     return image.size
-
-
-def _sum_durations(image: Image.Image, frames: int) -> int | None:
-    total = 0.0
-    for index in range(frames):
-        image.seek(index)
-        total += float(image.info.get("duration") or 0)
-    image.seek(0)
-    return round(total)
 
 
 def _quiet(module: Any) -> None:

@@ -12,7 +12,7 @@ SUPPORTED_FORMATS = frozenset(
 
 MIME_TYPES: dict[str, str] = {
     "jpeg": "image/jpeg",
-    "mpo": "image/mpo",
+    "mpo": "image/jpeg",  # an MPO is a JPEG whose first image every JPEG reader shows
     "png": "image/png",
     "apng": "image/apng",
     "gif": "image/gif",
