@@ -15,7 +15,6 @@ import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from PIL import (
     BmpImagePlugin,  # noqa: F401 - explicit plugin imports avoid loading every plugin
@@ -46,6 +45,12 @@ with contextlib.suppress(ImportError):  # AVIF is native in Pillow 13 wheels
 # default limit (Pillow's default is 89.5 MP) and raise it only when a caller allows more.
 Image.MAX_IMAGE_PIXELS = Limits().max_pixels
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+# Pillow warns about images over its limit and about damaged tags; both are handled here
+# (exact limits, typed errors, `warnings` in the record), so its warnings are only noise.
+# Filters, not catch_warnings(), because those are process-wide and not thread-safe.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"PIL\.")
 _pillow_ceiling_lock = threading.Lock()
 
 _PIL_FORMATS: dict[str, list[str]] = {
@@ -119,8 +124,7 @@ def open_image(
     """Open `source` and check it against `limits`; raises only MediaError subclasses."""
     deadline = deadline or Deadline(limits.max_decode_seconds)
     reader = open_source_checked(source, limits, deadline)
-    with reader, warnings.catch_warnings():
-        _quiet(warnings)
+    with reader:
         with _typed_errors(None):
             head = reader.read(SNIFF_BYTES)
             reader.seek(0)
@@ -186,8 +190,7 @@ def _pil_open(reader: GuardedReader, sniffed: Sniffed, limits: Limits) -> Image.
     if limits.max_pixels > (Image.MAX_IMAGE_PIXELS or 0):
         with _pillow_ceiling_lock:
             Image.MAX_IMAGE_PIXELS = max(limits.max_pixels, Image.MAX_IMAGE_PIXELS or 0)
-    with _typed_errors(sniffed), warnings.catch_warnings():
-        _quiet(warnings)
+    with _typed_errors(sniffed):
         try:
             return Image.open(reader, formats=_PIL_FORMATS[sniffed.format])  # type: ignore[arg-type]
         except Image.DecompressionBombError as exc:
@@ -255,13 +258,6 @@ def _stored_size(image: Image.Image) -> tuple[int, int]:
     return image.size
 
 
-def _quiet(module: Any) -> None:
-    """Pillow warns about damaged tags and large images; both are handled here instead."""
-    module.simplefilter("ignore", Image.DecompressionBombWarning)
-    module.simplefilter("ignore", UserWarning)
-    module.simplefilter("ignore", RuntimeWarning)
-
-
 def exif_orientation(image: Image.Image) -> int | None:
     """The EXIF Orientation tag as stored (XMP tiff:Orientation is ignored, as browsers do)."""
     try:
@@ -298,9 +294,7 @@ def decode_first_frame(opened: Opened, draft_size: tuple[int, int] | None = None
     with _typed_errors(opened.sniffed):
         if draft_size and image.format in ("JPEG", "MPO"):
             image.draft(image.mode, draft_size)
-        with warnings.catch_warnings():
-            _quiet(warnings)
-            image.load()
+        image.load()
         opened.deadline.check()
     return image
 

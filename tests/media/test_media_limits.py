@@ -113,6 +113,7 @@ def test_unsupported_names_the_detected_type() -> None:
         b"II*\x00\x08\x00\x00\x00" + b"\x01" * 40,
     ],
 )
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the bad TIFF tags
 def test_garbage_behind_a_magic_number_is_corrupt_for_both_entry_points(data: bytes) -> None:
     with pytest.raises(MediaError) as from_metadata:
         extract_metadata(data)
