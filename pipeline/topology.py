@@ -51,6 +51,9 @@ class TableSpec:
     owner_index: str
     owner_index_partition_key: str
     owner_index_sort_key: str
+    # Epoch seconds after which DynamoDB TTL removes a record (tombstones of deleted assets,
+    # written by pipeline/aws/catalog.py `mark_deleted`).
+    ttl_attribute: str = "expires_at"
 
 
 @dataclass(frozen=True)
