@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_corpus import CORPUS, MISSING, load_refs
+
+from tests.media.media_corpus import CORPUS, MISSING, load_refs
 
 
 @pytest.fixture(scope="session")

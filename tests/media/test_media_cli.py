@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from media_images import encode, make_image
 
 from pipeline.cli import media_commands
+from tests.media.media_images import encode, make_image
 
 
 def run(argv: list[str]) -> int:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_corpus import CORPUS, REPO, corpus_files
+
+from tests.media.media_corpus import CORPUS, REPO, corpus_files
 
 PER_FILE_SECONDS = 10.0
 PEAK_RSS_MIB = 1024

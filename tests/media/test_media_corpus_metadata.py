@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_corpus import corpus_files, load_refs
 
 from pipeline.media import MediaError, extract_metadata
 from pipeline.media.decode import open_image
 from pipeline.media.limits import Limits
 from pipeline.media.metadata import descriptive_fields
+from tests.media.media_corpus import corpus_files, load_refs
 
 CAMERA_FIELDS = ("make", "model", "datetime_original", "gps_lat")
 # Files where exiftool reports camera fields or an orientation (the others have nothing to match).

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_corpus import corpus_files
 from PIL import Image
 
 from pipeline.media import DEFAULT_RENDITIONS, MediaError, RenditionSpec, render
+from tests.media.media_corpus import corpus_files
 
 # Files that must fail, with the error code and why.
 EXPECTED_FAILURES: dict[str, tuple[str, str]] = {

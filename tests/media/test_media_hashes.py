@@ -6,13 +6,13 @@ import io
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from media_images import encode, make_image
 from PIL import Image, ImageFilter
 
 from pipeline.media import extract_metadata
 from pipeline.media.hashes import hamming, phash
 from pipeline.media.palette import dominant_colours
 from pipeline.media.placeholders import blurhash, blurhash_average, thumbhash, thumbhash_average
+from tests.media.media_images import encode, make_image
 
 colours = st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255))
 

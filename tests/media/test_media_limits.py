@@ -9,7 +9,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from media_images import encode, make_image
 from PIL import Image
 
 from pipeline.media import (
@@ -25,6 +24,7 @@ from pipeline.media import (
     extract_metadata,
     render,
 )
+from tests.media.media_images import encode, make_image
 
 
 def _png_header_only(width: int, height: int) -> bytes:

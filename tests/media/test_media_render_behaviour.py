@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from media_images import encode, make_image
 from PIL import Image, ImageCms, ImageStat
 
 from pipeline.media import DEFAULT_RENDITIONS, RenditionSpec, render
+from tests.media.media_images import encode, make_image
 
 ONE = [RenditionSpec("one", 400, formats=("webp", "jpeg", "avif"))]
 

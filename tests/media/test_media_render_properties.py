@@ -6,11 +6,11 @@ import io
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from media_images import encode, make_image
 from PIL import Image
 
 from pipeline.media import RenditionSpec, render
 from pipeline.media.geometry import plan
+from tests.media.media_images import encode, make_image
 
 sizes = st.tuples(st.integers(1, 3000), st.integers(1, 3000))
 boxes = st.tuples(st.integers(1, 2000), st.one_of(st.none(), st.integers(1, 2000)))

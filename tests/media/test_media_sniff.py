@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from media_images import encode, make_image
 
 from pipeline.media import declared_matches, extract_metadata, sniff
+from tests.media.media_images import encode, make_image
 
 IMAGE = make_image((40, 30))
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from media_images import make_image
 from PIL import Image, ImageFilter
 
 from pipeline.media.bench import synthetic_photo
+from tests.media.media_images import make_image
 
 
 def test_ssim_orders_degradations() -> None:
