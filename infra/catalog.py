@@ -26,6 +26,7 @@ class Catalog(Construct):
             ),
             # Encrypted at rest with an AWS owned key: no KMS charge per request.
             encryption=dynamodb.TableEncryption.DEFAULT,
+            time_to_live_attribute=spec.ttl_attribute,
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.table.add_global_secondary_index(

@@ -12,6 +12,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.bundling import ARCHITECTURE, RUNTIME
@@ -101,8 +102,24 @@ class PipelineFunction(Construct):
             },
         )
 
-    def allow(self, actions: list[str], resources: list[str]) -> None:
-        self.role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
+    def allow(
+        self,
+        actions: list[str],
+        resources: list[str],
+        conditions: dict[str, dict[str, object]] | None = None,
+    ) -> None:
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=actions, resources=resources, conditions=conditions)
+        )
+
+    def allow_delete_under(self, bucket: s3.IBucket, prefix: str) -> None:
+        """List and delete objects under one prefix of a bucket (`delete_prefix`)."""
+        self.allow(
+            ["s3:ListBucket"],
+            [bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+        )
+        self.allow(["s3:DeleteObject"], [bucket.arn_for_objects(f"{prefix}*")])
 
 
 _RETENTIONS = {

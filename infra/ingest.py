@@ -80,6 +80,7 @@ class Ingest(Construct):
         topology: Topology,
         config: StackConfig,
         uploads: s3.IBucket,
+        outputs: s3.IBucket,
         catalog: Catalog,
         code: lambda_.Code,
         environment: PipelineEnvironment,
@@ -119,8 +120,15 @@ class Ingest(Construct):
             "asynchronous invocations alone.",
         )
         uploads_objects = uploads.arn_for_objects(f"{topology.uploads_prefix}*")
-        # Signing a presigned POST/PUT needs the signer to hold s3:PutObject itself.
-        self.api_function.allow(["s3:PutObject"], [uploads_objects])
+        # Presigned POST/PUT/part URLs act with the signer's rights: it must hold them itself.
+        # PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
+        self.api_function.allow(
+            ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            [uploads_objects],
+        )
+        # DELETE /assets/{id}: the source under the uploads prefix, the renditions.
+        self.api_function.allow_delete_under(uploads, topology.uploads_prefix)
+        self.api_function.allow_delete_under(outputs, topology.renditions_prefix)
         self.api_function.allow(
             ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
             [catalog.table.table_arn, catalog.owner_index_arn],
@@ -128,8 +136,12 @@ class Ingest(Construct):
         acknowledge_wildcards(
             self.api_function.role,
             {
-                f"Resource::{arn_ref(uploads)}/{topology.uploads_prefix}*": "Clients choose "
-                "new object keys under the uploads prefix only; the API signs uploads there.",
+                f"Resource::{arn_ref(uploads)}/{topology.uploads_prefix}*": "Each asset gets "
+                "new keys under the uploads prefix; the API signs uploads to them and deletes "
+                "the sources of deleted assets, nowhere else.",
+                f"Resource::{arn_ref(outputs)}/{topology.renditions_prefix}*": "Deleting an "
+                "asset deletes its renditions, whose keys are derived per asset under this "
+                "prefix only.",
             },
         )
 

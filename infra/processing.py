@@ -60,9 +60,11 @@ class Processing(Construct):
             }
             if part == PART_RENDITIONS:
                 worker.allow(["s3:PutObject"], [outputs.arn_for_objects(renditions_objects)])
-                wildcards[f"Resource::{arn_ref(outputs)}/{renditions_objects}"] = (
-                    "Rendition keys are derived per asset and spec under this prefix only."
-                )
+            # Either part, finishing on an asset deleted meanwhile, removes its renditions.
+            worker.allow_delete_under(outputs, topology.renditions_prefix)
+            wildcards[f"Resource::{arn_ref(outputs)}/{renditions_objects}"] = (
+                "Rendition keys are derived per asset and spec under this prefix only."
+            )
             acknowledge_wildcards(worker.role, wildcards)
 
             worker.function.add_event_source(

@@ -58,6 +58,7 @@ class MediaPipelineStack(Stack):
             topology=topology,
             config=config,
             uploads=uploads,
+            outputs=self.delivery.bucket,
             catalog=self.catalog,
             code=code,
             environment=environment,

@@ -94,4 +94,3 @@ def test_stack_name_comes_from_the_flag_or_the_environment() -> None:
     assert so.stack_name_from(None, {so.STACK_ENV: "Env"}) == "Env"
     assert so.stack_name_from(None, {so.STACK_ENV: "  "}) is None
     assert so.stack_name_from(None, {}) is None
-

@@ -65,7 +65,10 @@ def _grants(statements: list[dict[str, Any]]) -> dict[str, list[str]]:
         resources = statement["Resource"]
         for action in [actions] if isinstance(actions, str) else actions:
             for resource in resources if isinstance(resources, list) else [resources]:
-                out.setdefault(action, []).append(json.dumps(resource, sort_keys=True))
+                rendered = json.dumps(resource, sort_keys=True)
+                if "Condition" in statement:
+                    rendered += " if " + json.dumps(statement["Condition"], sort_keys=True)
+                out.setdefault(action, []).append(rendered)
     return out
 
 
@@ -301,6 +304,15 @@ def _object_arn(bucket_id: str, pattern: str) -> str:
     )
 
 
+def _bucket_arn_under(bucket_id: str, prefix: str) -> str:
+    condition = {"StringLike": {"s3:prefix": [f"{prefix}*"]}}
+    return (
+        json.dumps({"Fn::GetAtt": [bucket_id, "Arn"]}, sort_keys=True)
+        + " if "
+        + json.dumps(condition, sort_keys=True)
+    )
+
+
 def _common_grants(props: dict[str, Any], synth: Synth) -> dict[str, list[str]]:
     log_group = resolve_ref(props["LoggingConfig"]["LogGroup"])
     own_logs = [json.dumps({"Fn::GetAtt": [log_group, "Arn"]}, sort_keys=True)]
@@ -332,8 +344,19 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
     functions = _functions_by_handler(synth)
 
     _, api = functions[TOPOLOGY.api_handler]
+    uploads_objects = _object_arn(uploads, f"{TOPOLOGY.uploads_prefix}*")
+    renditions_objects = _object_arn(outputs, f"{TOPOLOGY.renditions_prefix}*")
     expected = _common_grants(api, synth) | {
-        "s3:PutObject": [_object_arn(uploads, f"{TOPOLOGY.uploads_prefix}*")],
+        # presigned single and multipart uploads
+        "s3:PutObject": [uploads_objects],
+        "s3:AbortMultipartUpload": [uploads_objects],
+        "s3:ListMultipartUploadParts": [uploads_objects],
+        # DELETE /assets/{id}: the source and the renditions, nothing else
+        "s3:ListBucket": [
+            _bucket_arn_under(uploads, TOPOLOGY.uploads_prefix),
+            _bucket_arn_under(outputs, TOPOLOGY.renditions_prefix),
+        ],
+        "s3:DeleteObject": [uploads_objects, renditions_objects],
         **{
             a: [table, index]
             for a in (
@@ -350,7 +373,10 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
         _, props = functions[spec.handler]
         queue = json.dumps({"Fn::GetAtt": [queue_ids[TOPOLOGY.name(spec.name)], "Arn"]})
         expected = _common_grants(props, synth) | {
-            "s3:GetObject": [_object_arn(uploads, f"{TOPOLOGY.uploads_prefix}*")],
+            "s3:GetObject": [uploads_objects],
+            # renditions of an asset deleted while the part was worked on are removed
+            "s3:ListBucket": [_bucket_arn_under(outputs, TOPOLOGY.renditions_prefix)],
+            "s3:DeleteObject": [renditions_objects],
             **{a: [table] for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")},
             **{
                 f"sqs:{a}": [queue]
@@ -364,7 +390,7 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
             },
         }
         if spec.part == PART_RENDITIONS:
-            expected["s3:PutObject"] = [_object_arn(outputs, f"{TOPOLOGY.renditions_prefix}*")]
+            expected["s3:PutObject"] = [renditions_objects]
         assert _grants(_statements_of_function(synth, props)) == expected, spec.part
 
 
@@ -391,6 +417,10 @@ def test_table_is_on_demand_with_pitr_and_the_owner_index(synth: Synth) -> None:
         {"AttributeName": spec.owner_index_sort_key, "KeyType": "RANGE"},
     ]
     assert gsi["Projection"] == {"ProjectionType": "ALL"}
+    assert table["TimeToLiveSpecification"] == {
+        "AttributeName": spec.ttl_attribute,
+        "Enabled": True,
+    }
 
 
 # --- delivery --------------------------------------------------------------------------
