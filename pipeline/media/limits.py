@@ -37,9 +37,12 @@ class Limits:
 
     def check_frames(self, frames: int, what: str = "animation") -> None:
         if frames > self.max_frames:
+            count = (
+                f"more than {self.max_frames:,}" if frames == self.max_frames + 1 else f"{frames:,}"
+            )
             raise TooManyFrames(
-                f"The {what} has {frames:,}{'+' if frames == self.max_frames + 1 else ''} frames "
-                f"and the limit is {self.max_frames:,}; shorten it or upload a still image."
+                f"The {what} has {count} frames and the limit is {self.max_frames:,}; "
+                "shorten it or upload a still image."
             )
 
 

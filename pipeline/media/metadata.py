@@ -13,6 +13,7 @@ from pipeline.media.decode import Opened, decode_first_frame, open_image
 from pipeline.media.exif import read_exif
 from pipeline.media.hashes import phash
 from pipeline.media.iptc_xmp import XmpFacts, read_iptc_xmp
+from pipeline.media.jpeg import read_sof
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
 from pipeline.media.palette import dominant_colours
 from pipeline.media.placeholders import blurhash, thumbhash
@@ -44,7 +45,7 @@ def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) 
     image = opened.image
     warnings: list[str] = []
     icc = image.info.get("icc_profile")
-    mode, bit_depth, alpha = image.mode, _bit_depth(image), _has_alpha(image)
+    mode, bit_depth, alpha = image.mode, _bit_depth(opened), _has_alpha(image)
     # Decode first: some readers (PNG) decode on their own to find EXIF stored after the
     # pixels, and a decode failure must surface as a typed error, not as missing EXIF.
     preview = _preview(opened, icc if isinstance(icc, bytes) else None)
@@ -110,10 +111,26 @@ def _mime(opened: Opened) -> str:
     return MIME_TYPES.get(opened.format, opened.sniffed.mime)
 
 
-def _bit_depth(image: Image.Image) -> int:
-    bits = image.info.get("bits")
-    if isinstance(bits, int) and 0 < bits <= 32:
-        return bits
+def _bit_depth(opened: Opened) -> int:
+    """Bits per sample as stored in the file (Pillow reduces 16-bit RGB PNG to 8 bits)."""
+    image, reader = opened.image, opened.reader
+    stored: int | None = None
+    position = reader.tell()
+    try:
+        if opened.sniffed.format in ("png", "apng"):
+            reader.seek(24)
+            depth = reader.read(1)
+            stored = depth[0] if depth else None
+        elif opened.sniffed.format in ("jpeg", "mpo"):
+            sof = read_sof(reader)
+            stored = sof[1] if sof else None
+        elif opened.format == "tiff":
+            value = getattr(image, "tag_v2", {}).get(258)
+            stored = value[0] if isinstance(value, tuple) and value else value
+    finally:
+        reader.seek(position)
+    if isinstance(stored, int) and 0 < stored <= 32:
+        return stored
     return _BIT_DEPTH.get(image.mode, 8)
 
 

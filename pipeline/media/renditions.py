@@ -58,7 +58,7 @@ class _Layer:
 def render(
     source: Source, specs: Sequence[RenditionSpec], limits: Limits = DEFAULT_LIMITS
 ) -> list[Rendition]:
-    """All renditions of `source` for `specs`, largest first in spec order as given.
+    """All renditions of `source`: for each spec in the order given, one per format.
 
     Raises only MediaError subclasses for bad input."""
     specs = tuple(specs)

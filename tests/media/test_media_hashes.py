@@ -79,3 +79,10 @@ def test_record_holds_every_documented_field() -> None:
     import json
 
     assert json.loads(json.dumps(record)) == record
+
+
+def test_bit_depth_is_read_from_the_file_not_the_decoded_mode() -> None:
+    wide = Image.new("I;16", (8, 8), 40000)
+    assert extract_metadata(encode(wide, "PNG"))["bit_depth"] == 16
+    assert extract_metadata(encode(make_image((8, 8)), "PNG"))["bit_depth"] == 8
+    assert extract_metadata(encode(make_image((8, 8)).convert("1"), "PNG"))["bit_depth"] == 1
