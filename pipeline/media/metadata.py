@@ -126,7 +126,8 @@ def _bit_depth(opened: Opened) -> int:
             stored = sof[1] if sof else None
         elif opened.format == "tiff":
             value = getattr(image, "tag_v2", {}).get(258)
-            stored = value[0] if isinstance(value, tuple) and value else value
+            first = value[0] if isinstance(value, tuple) and value else value
+            stored = first if isinstance(first, int) else None
     finally:
         reader.seek(position)
     if isinstance(stored, int) and 0 < stored <= 32:
