@@ -234,27 +234,38 @@ def _inspect(
         if fmt == "heif" and sniffed.format in ("heic", "avif"):
             fmt = sniffed.format
         deadline.check()
+        original = image.info.get("original_orientation")
+        orientation = original if isinstance(original, int) else exif_orientation(image)
         return Opened(
             reader=reader,
             image=image,
             sniffed=sniffed,
             format=fmt,
-            stored_size=_stored_size(image),
+            stored_size=_stored_size(image, orientation),
             size=(width, height),
-            orientation=exif_orientation(image),
+            orientation=orientation,
             frames=info.frames,
             duration_ms=info.duration_ms,
-            self_orienting=hasattr(image, "_tile_size"),
+            self_orienting=_self_orienting(image),
             limits=limits,
             deadline=deadline,
         )
 
 
-def _stored_size(image: Image.Image) -> tuple[int, int]:
-    """TIFF reports the displayed size and orients on load; its stored size is the tile's."""
+def _self_orienting(image: Image.Image) -> bool:
+    """Decoders that apply the orientation themselves: Pillow's TIFF (on load) and
+    pillow-heif (libheif applies irot/imir and resets EXIF Orientation to 1)."""
+    return hasattr(image, "_tile_size") or "original_orientation" in image.info
+
+
+def _stored_size(image: Image.Image, orientation: int | None) -> tuple[int, int]:
+    """TIFF reports the displayed size and orients on load; its stored size is the tile's.
+    HEIF images arrive already turned: a quarter turn swaps the stored sides back."""
     tile = getattr(image, "_tile_size", None)
     if isinstance(tile, tuple) and len(tile) == 2:
         return int(tile[0]), int(tile[1])
+    if "original_orientation" in image.info and orientation in (5, 6, 7, 8):
+        return image.size[1], image.size[0]
     return image.size
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageCms, ImageStat
 
-from pipeline.media import DEFAULT_RENDITIONS, RenditionSpec, render
+from pipeline.media import DEFAULT_RENDITIONS, RenditionSpec, extract_metadata, render
 from tests.media.media_images import encode, make_image
 
 ONE = [RenditionSpec("one", 400, formats=("webp", "jpeg", "avif"))]
@@ -123,3 +124,22 @@ def test_render_accepts_bytes_and_paths_alike(tmp_path: Path) -> None:
     assert [o.fingerprint for o in from_path] == [
         s.fingerprint for s in DEFAULT_RENDITIONS for _ in s.formats
     ]
+
+
+def test_heic_is_read_and_oriented_once() -> None:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    stored = Image.new("RGB", (200, 100), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 20, 100))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = encode(stored, "HEIF", exif=exif.tobytes(), quality=90)
+    record = extract_metadata(data)
+    assert (record["format"], record["mime"]) == ("heic", "image/heic")
+    assert (record["width"], record["height"], record["orientation"]) == (100, 200, 6)
+    assert (record["stored_width"], record["stored_height"]) == (200, 100)
+    out = render(data, [RenditionSpec("r", 100, formats=("webp",))])[0]
+    shown = Image.open(io.BytesIO(out.data)).convert("RGB")
+    assert shown.size == (100, 200)
+    r, _, b = shown.getpixel((50, 5))  # type: ignore[misc]
+    assert r > 200 and b < 60
