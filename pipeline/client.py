@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import io
 import json
 import mimetypes
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import urllib3
 
 from pipeline.model import TERMINAL_ASSET_STATES
+
+MULTIPART_THRESHOLD = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024  # S3 wants 5 MiB or more for every part but the last
+Progress = Callable[[int, int], None]  # (bytes sent, total)
+
+
+class _Reader(io.BytesIO):
+    """A request body that reports how much of it has been read (sent)."""
+
+    def __init__(self, data: bytes, progress: Progress | None) -> None:
+        super().__init__(data)
+        self._total = len(data)
+        self._progress = progress
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        if self._progress and chunk:
+            self._progress(self.tell(), self._total)
+        return chunk
 
 
 class ApiError(Exception):
@@ -58,28 +80,88 @@ class PipelineClient:
     def get_asset(self, asset_id: str) -> Any:
         return self._call("GET", f"/assets/{asset_id}")
 
-    def send_bytes(self, grant: dict[str, Any], filename: str, data: bytes) -> None:
-        """Send the bytes straight to S3 with the presigned POST (or PUT) of a grant."""
-        if grant["method"] == "PUT":
-            response = self.http.request(
-                "PUT", grant["url"], body=data, headers=grant.get("headers", {})
-            )
-        else:
-            fields: dict[str, Any] = dict(grant["fields"])
-            fields["file"] = (
-                filename,
-                data,
-                fields.get("Content-Type", "application/octet-stream"),
-            )
-            response = self.http.request("POST", grant["url"], fields=fields)
+    def upload_file(
+        self,
+        path: Path,
+        content_type: str | None = None,
+        progress: Progress | None = None,
+        multipart_threshold: int = MULTIPART_THRESHOLD,
+    ) -> dict[str, Any]:
+        """Upload one file: a presigned POST, or S3 multipart above the threshold."""
+        content_type = content_type or guess_content_type(path)
+        size = path.stat().st_size
+        if size > multipart_threshold:
+            return self.upload_multipart(path, content_type, progress=progress)
+        grant = self.create_upload(path.name, content_type, size)
+        fields: dict[str, Any] = dict(grant["fields"])
+        fields["file"] = (path.name, path.read_bytes(), content_type)
+        body, form_type = urllib3.encode_multipart_formdata(fields)
+        response = self.http.request(
+            "POST",
+            grant["url"],
+            body=_Reader(body, progress),
+            headers={"Content-Type": form_type, "Content-Length": str(len(body))},
+            retries=False,
+        )
         if response.status >= 300:
             raise ApiError(response.status, response.data.decode(errors="replace")[:500])
-
-    def upload_file(self, path: Path, content_type: str | None = None) -> dict[str, Any]:
-        data = path.read_bytes()
-        grant = self.create_upload(path.name, content_type or guess_content_type(path), len(data))
-        self.send_bytes(grant, path.name, data)
         return dict(grant)
+
+    def upload_multipart(
+        self,
+        path: Path,
+        content_type: str,
+        part_size: int = PART_SIZE,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        """The @uppy/aws-s3 protocol: start, sign parts in batches, PUT them, complete."""
+        size = path.stat().st_size
+        started = self._call(
+            "POST",
+            "/s3/multipart",
+            {"filename": path.name, "type": content_type, "metadata": {"size": size}},
+        )
+        upload_id, key = started["uploadId"], started["key"]
+        query = f"key={quote(key)}"
+        count = max(1, -(-size // part_size))
+        parts = []
+        sent = 0
+        try:
+            with path.open("rb") as fh:
+                for first in range(1, count + 1, 10):
+                    numbers = list(range(first, min(first + 10, count + 1)))
+                    signed = self._call(
+                        "GET",
+                        f"/s3/multipart/{upload_id}/batch?{query}"
+                        f"&partNumbers={','.join(map(str, numbers))}",
+                    )["presignedUrls"]
+                    for number in numbers:
+                        chunk = fh.read(part_size)
+                        response = self.http.request("PUT", signed[str(number)], body=chunk)
+                        if response.status >= 300:
+                            raise ApiError(response.status, response.data.decode(errors="replace"))
+                        parts.append({"PartNumber": number, "ETag": response.headers["ETag"]})
+                        sent += len(chunk)
+                        if progress:
+                            progress(sent, size)
+            self._call("POST", f"/s3/multipart/{upload_id}/complete?{query}", {"parts": parts})
+        except Exception:
+            self._call("DELETE", f"/s3/multipart/{upload_id}?{query}")
+            raise
+        return {"asset_id": started["asset_id"], "key": key, "method": "MULTIPART"}
+
+    def list_assets(
+        self, state: str | None = None, limit: int = 25, cursor: str | None = None
+    ) -> Any:
+        query = {"limit": str(limit)}
+        if state:
+            query["state"] = state
+        if cursor:
+            query["cursor"] = cursor
+        return self._call("GET", "/assets?" + urlencode(query))
+
+    def delete_asset(self, asset_id: str) -> None:
+        self._call("DELETE", f"/assets/{asset_id}")
 
     def wait(self, asset_id: str, timeout_s: float = 120.0, interval_s: float = 0.2) -> Any:
         """Poll an asset until it is READY or FAILED (or the time is up)."""

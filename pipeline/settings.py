@@ -15,6 +15,7 @@ from pipeline.topology import TOPOLOGY, Topology
 DEFAULT_ALLOWED_TYPES = (
     "image/jpeg",
     "image/png",
+    "image/apng",
     "image/gif",
     "image/webp",
     "image/tiff",

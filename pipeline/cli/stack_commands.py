@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.cli.target import STATE_FILE, write_state
 from pipeline.local.stack import DEFAULT_PORT, LocalStack, StackOptions, default_log_path
 
-STATE_DIR = Path(".pipeline")
+STATE_DIR = STATE_FILE.parent
 
 
 def _stack_args(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +91,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     stack = LocalStack(_options(args, args.log_file))
     print("starting the embedded stack ...", flush=True)
     stack.start()
+    write_state(STATE_FILE, stack.api_url, stack.dev_token(), stack.env())
     try:
         print("media-pipeline is up:")
         _print_stack(stack)
@@ -98,6 +100,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         _wait_for_interrupt()
     finally:
         print("\nstopping ...", flush=True)
+        STATE_FILE.unlink(missing_ok=True)
         stack.stop()
         print("stopped.")
     return 0

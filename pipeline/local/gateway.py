@@ -76,8 +76,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)
+        # CORS as the HTTP API's CORS configuration answers it (any origin; bearer tokens).
+        self.send_header("Access-Control-Allow-Origin", "*")
         for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection"):
+            if name.lower() not in ("content-length", "connection", "access-control-allow-origin"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -126,12 +128,16 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
 
     def do_OPTIONS(self) -> None:  # CORS preflight, answered by the gateway as on AWS
+        requested = self.headers.get("Access-Control-Request-Headers", "")
+        allowed = {"authorization", "content-type"} | {
+            h.strip().lower() for h in requested.split(",") if h.strip()
+        }
         self._send(
             204,
             {
-                "Access-Control-Allow-Origin": "*",
                 "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
-                "Access-Control-Allow-Headers": "authorization,content-type",
+                "Access-Control-Allow-Headers": ",".join(sorted(allowed)),
+                "Access-Control-Max-Age": "600",
             },
             b"",
         )

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import urllib3
+
 from pipeline.aws.clients import client, reset_clients
 from pipeline.aws.object_store import ObjectStore
 from pipeline.delivery import HmacSigner
@@ -70,6 +72,8 @@ class LocalStack:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
+        # moto keeps its state per process: start from nothing, even after another stack.
+        urllib3.request("POST", f"{self.endpoint_url}/moto-api/reset")
         api_port = port + 1 if opts.port else 0
         cdn_port = port + 2 if opts.port else 0
 

@@ -9,14 +9,29 @@ import pytest
 
 from pipeline.client import PipelineClient
 from pipeline.local.stack import LocalStack, StackOptions
+from pipeline.settings import DEFAULT_ALLOWED_TYPES
 
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
 
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     log = tmp_path_factory.mktemp("logs") / "workers.log"
-    with LocalStack(StackOptions(port=0, workers=2, retry_delay_s=1, log_path=str(log))) as running:
+    options = StackOptions(
+        port=0,
+        workers=2,
+        retry_delay_s=1,
+        log_path=str(log),
+        # Tight limits, so the workers' own checks can be seen refusing what the API let through.
+        extra_env={
+            "PIPELINE_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
+            "PIPELINE_ALLOWED_TYPES": ",".join(
+                t for t in DEFAULT_ALLOWED_TYPES if t != "image/bmp"
+            ),
+        },
+    )
+    with LocalStack(options) as running:
         yield running
 
 
