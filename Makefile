@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo up test lint samples clean synth
+.PHONY: install browser-deps demo up test lint samples clean synth
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -14,6 +14,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser-side clients the tests drive (the real @uppy/aws-s3, from npm).
+BROWSER_DEPS := tests/browser/node_modules/.installed
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $(BROWSER_DEPS)
+
+browser-deps: $(BROWSER_DEPS)
 
 demo: install
 	$(BIN)/pipeline demo
@@ -25,7 +33,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy pipeline handlers
 
-test: lint
+# Browser tests also need Debian's chromium (.ci/run installs it: apt-get install chromium).
+test: lint browser-deps
 	$(BIN)/pytest
 
 # The CDK app into cdk.out/, offline and without Docker: Lambda code bundled here with arm64
