@@ -38,6 +38,18 @@ class StackConfig:
     # Optional alternate domain for the CDN, with its ACM certificate (must be in us-east-1).
     cdn_domain_name: str | None = None
     cdn_certificate_arn: str | None = None
+    # Private renditions: CloudFront accepts only URLs signed with this key pair. The public
+    # key (PEM) goes into a trusted key group; the private key stays in Secrets Manager.
+    cdn_public_key_pem: str | None = None
+    cdn_private_key_secret_arn: str | None = None
+
+    @property
+    def cdn_signed(self) -> bool:
+        if bool(self.cdn_public_key_pem) != bool(self.cdn_private_key_secret_arn):
+            raise ValueError(
+                "signed CDN URLs need both cdn_public_key_pem and cdn_private_key_secret_arn"
+            )
+        return bool(self.cdn_public_key_pem)
 
     @property
     def topology(self) -> Topology:
@@ -59,4 +71,6 @@ class StackConfig:
             ),
             cdn_domain_name=node.try_get_context("cdn_domain_name") or None,
             cdn_certificate_arn=node.try_get_context("cdn_certificate_arn") or None,
+            cdn_public_key_pem=node.try_get_context("cdn_public_key_pem") or None,
+            cdn_private_key_secret_arn=node.try_get_context("cdn_private_key_secret_arn") or None,
         )

@@ -34,6 +34,16 @@ class Delivery(Construct):
         self.bucket = secure_bucket(
             self, "OutputsBucket", access_logs=access_logs, access_logs_prefix="s3/outputs/"
         )
+        self.key_group: cloudfront.KeyGroup | None = None
+        self.public_key: cloudfront.PublicKey | None = None
+        if config.cdn_signed:
+            self.public_key = cloudfront.PublicKey(
+                self,
+                "SigningKey",
+                encoded_key=str(config.cdn_public_key_pem),
+                comment=f"{topology.prefix}: verifies signed rendition URLs",
+            )
+            self.key_group = cloudfront.KeyGroup(self, "SigningKeys", items=[self.public_key])
         self.distribution = cloudfront.Distribution(
             self,
             "Cdn",
@@ -50,6 +60,7 @@ class Delivery(Construct):
                     cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS_WITH_PREFLIGHT_AND_SECURITY_HEADERS
                 ),
                 compress=True,
+                trusted_key_groups=[self.key_group] if self.key_group else None,
             ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,

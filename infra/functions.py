@@ -30,9 +30,18 @@ class PipelineEnvironment:
     table: str
     cdn_base_url: str
     log_level: str = "INFO"
+    # "cloudfront": rendition URLs are signed with the key pair whose private key is in the
+    # Secrets Manager secret; "none": public renditions.
+    cdn_signing: str = "none"
+    cloudfront_key_pair_id: str | None = None
+    cloudfront_private_key_secret: str | None = None
 
     def variables(self) -> dict[str, str]:
-        return {
+        signing = {"PIPELINE_CDN_SIGNING": self.cdn_signing}
+        if self.cloudfront_key_pair_id and self.cloudfront_private_key_secret:
+            signing["PIPELINE_CLOUDFRONT_KEY_PAIR_ID"] = self.cloudfront_key_pair_id
+            signing["PIPELINE_CLOUDFRONT_PRIVATE_KEY_SECRET"] = self.cloudfront_private_key_secret
+        return signing | {
             "PIPELINE_PREFIX": self.prefix,
             "PIPELINE_UPLOADS_BUCKET": self.uploads_bucket,
             "PIPELINE_OUTPUTS_BUCKET": self.outputs_bucket,

@@ -51,6 +51,7 @@ class MediaPipelineStack(Stack):
             outputs_bucket=self.delivery.bucket.bucket_name,
             table=self.catalog.table.table_name,
             cdn_base_url=self.delivery.base_url,
+            **self._signing(config),
         )
         self.ingest = Ingest(
             self,
@@ -90,6 +91,13 @@ class MediaPipelineStack(Stack):
             api=self.ingest.api,
         )
 
+        if config.cdn_signed:
+            # Every function builds the URL signer when it starts, so each reads the key.
+            for function in (self.ingest.api_function, *self.processing.workers.values()):
+                function.allow(
+                    ["secretsmanager:GetSecretValue"], [str(config.cdn_private_key_secret_arn)]
+                )
+
         outputs = {
             keys.OUTPUT_API_URL: (self.ingest.url, "Base URL of the HTTP API"),
             keys.OUTPUT_UPLOADS_BUCKET: (uploads.bucket_name, "Bucket of uploaded originals"),
@@ -117,6 +125,15 @@ class MediaPipelineStack(Stack):
             outputs[f"{name}DlqUrl"] = (work.dlq.queue_url, f"{part} dead-letter queue")
         for key, (value, description) in outputs.items():
             CfnOutput(self, key, value=value, description=description)
+
+    def _signing(self, config: StackConfig) -> dict[str, str]:
+        if not self.delivery.public_key:
+            return {}
+        return {
+            "cdn_signing": "cloudfront",
+            "cloudfront_key_pair_id": self.delivery.public_key.public_key_id,
+            "cloudfront_private_key_secret": str(config.cdn_private_key_secret_arn),
+        }
 
 
 CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
