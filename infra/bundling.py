@@ -127,17 +127,16 @@ def lambda_code() -> lambda_.Code:
     docker_copy = " && ".join(
         f"cp -r /asset-input/{package} /asset-output/{package}" for package in PACKAGES
     )
+    docker_copy += " && find /asset-output -name __pycache__ -prune -exec rm -rf {} +"
     docker_prune = shlex.join(["rm", "-rf", *(f"/asset-output/{ex}" for ex in EXCLUDED_PACKAGES)])
     pip = shlex.join(pip_install_command(requirements, "/asset-output", "python"))
     return lambda_.Code.from_asset(
         str(ROOT),
         asset_hash_type=AssetHashType.CUSTOM,
         asset_hash=asset_hash(requirements),
-        exclude=["*", *(f"!{package}/**" for package in PACKAGES)],
         bundling=BundlingOptions(
-            image=DockerImage.from_registry(
-                f"public.ecr.aws/sam/build-python{python_version()}:latest-arm64"
-            ),
+            # Fallback only. pip targets arm64 by --platform, so any host architecture works.
+            image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{python_version()}"),
             local=LocalWheelBundling(requirements),
             command=["bash", "-c", f"{pip} && {docker_copy} && {docker_prune}"],
         ),

@@ -111,7 +111,7 @@ class Ingest(Construct):
             timeout_s=topology.api_timeout_s,
             environment=environment,
             log_retention_days=config.log_retention_days,
-            description="media-pipeline API: presigned uploads and asset status",
+            description="media-pipeline API: uploads (presigned, multipart) and assets",
         )
         acknowledge(
             self.api_function.function,
