@@ -13,8 +13,6 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-pytest.importorskip("aws_cdk", reason="the infra extra is not installed")
-
 STACK = "MediaPipeline"
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
 
