@@ -107,7 +107,7 @@ class PipelineFunction(Construct):
             self.role,
             {
                 "Resource::*": "X-Ray PutTraceSegments/PutTelemetryRecords support no "
-                "resource-level permissions; the Lambda service adds them for active tracing.",
+                "resource-level permissions; CDK grants them with active tracing.",
             },
         )
 

@@ -63,7 +63,9 @@ class Processing(Construct):
             # Either part, finishing on an asset deleted meanwhile, removes its renditions.
             worker.allow_delete_under(outputs, topology.renditions_prefix)
             wildcards[f"Resource::{arn_ref(outputs)}/{renditions_objects}"] = (
-                "Rendition keys are derived per asset and spec under this prefix only."
+                "Rendition keys are derived per asset and spec under this prefix only; "
+                + ("the worker writes them, and " if part == PART_RENDITIONS else "")
+                + "deletes those of an asset deleted while its part was being processed."
             )
             acknowledge_wildcards(worker.role, wildcards)
 
