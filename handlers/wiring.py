@@ -11,7 +11,7 @@ from pipeline.aws.object_store import ObjectStore
 from pipeline.aws.secrets import secret_bytes
 from pipeline.delivery import CloudFrontSigner, HmacSigner, UrlBuilder, UrlSigner
 from pipeline.settings import Settings, get_settings
-from pipeline.usecases.process_part import PartWorker, media_limits
+from pipeline.usecases.process_part import PartWorker, media_limits, video_preview
 from pipeline.usecases.produce import metadata_producer, rendition_producer
 
 
@@ -66,7 +66,11 @@ def part_worker(part: str) -> PartWorker:
     limits = media_limits(s.settings)
     if part == "renditions":
         produce = rendition_producer(
-            s.store, s.settings.outputs_bucket, rendition_specs(s.settings), limits
+            s.store,
+            s.settings.outputs_bucket,
+            rendition_specs(s.settings),
+            limits,
+            video_preview(s.settings),
         )
     else:
         produce = metadata_producer(limits)

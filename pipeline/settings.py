@@ -23,6 +23,9 @@ DEFAULT_ALLOWED_TYPES = (
     "image/avif",
     "image/heic",
     "image/heif",
+    "video/mp4",
+    "video/quicktime",
+    "video/webm",
 )
 
 
@@ -46,6 +49,11 @@ class Settings:
     max_pixels: int = 100_000_000
     max_frames: int = 1000
     max_decode_seconds: float = 30.0
+    max_video_seconds: float = 900.0
+    max_video_pixels: int = 4096 * 2160
+    # A short silent MP4 preview of each video: its length in seconds (0 = none) and width.
+    video_preview_seconds: float = 0.0
+    video_preview_width: int = 480
     # Secret for HS256 tokens signed by the local stack; on AWS the JWT authorizer checks tokens.
     dev_jwt_secret: str | None = None
     # Signed CDN URLs: "none", "hmac" (local CDN) or "cloudfront" (key pair + secret).
@@ -73,6 +81,10 @@ class Settings:
             max_pixels=int(_env("PIPELINE_MAX_PIXELS", "100000000")),
             max_frames=int(_env("PIPELINE_MAX_FRAMES", "1000")),
             max_decode_seconds=float(_env("PIPELINE_MAX_DECODE_SECONDS", "30")),
+            max_video_seconds=float(_env("PIPELINE_MAX_VIDEO_SECONDS", "900")),
+            max_video_pixels=int(_env("PIPELINE_MAX_VIDEO_PIXELS", str(4096 * 2160))),
+            video_preview_seconds=float(_env("PIPELINE_VIDEO_PREVIEW_SECONDS", "0")),
+            video_preview_width=int(_env("PIPELINE_VIDEO_PREVIEW_WIDTH", "480")),
             dev_jwt_secret=os.environ.get("PIPELINE_DEV_JWT_SECRET") or None,
             cdn_signing=_env("PIPELINE_CDN_SIGNING", "none"),
             cdn_signing_secret=os.environ.get("PIPELINE_CDN_SIGNING_SECRET") or None,

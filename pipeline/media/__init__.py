@@ -11,6 +11,7 @@ from pipeline.media.errors import (
     MediaError,
     RejectedMedia,
     TooLarge,
+    TooLong,
     TooManyFrames,
     TooManyPixels,
     UnsupportedMedia,
@@ -26,6 +27,7 @@ from pipeline.media.specs import (
     load_rendition_specs,
     parse_rendition_specs,
 )
+from pipeline.media.video_preview import VideoPreview
 
 __all__ = [
     "DEFAULT_RENDITIONS",
@@ -40,9 +42,11 @@ __all__ = [
     "RenditionSpec",
     "Sniffed",
     "TooLarge",
+    "TooLong",
     "TooManyFrames",
     "TooManyPixels",
     "UnsupportedMedia",
+    "VideoPreview",
     "declared_matches",
     "extract_metadata",
     "load_rendition_specs",

@@ -154,7 +154,7 @@ def open_source_checked(source: Source, limits: Limits, deadline: Deadline) -> G
 def _refuse_unsupported(sniffed: Sniffed, reader: GuardedReader) -> None:
     if sniffed.format == "empty":
         raise CorruptMedia("The file is empty (0 bytes); upload it again.")
-    if not sniffed.supported:
+    if not sniffed.supported or sniffed.format not in _PIL_FORMATS:
         raise UnsupportedMedia(
             f"The file is {_article(sniffed.description)} ({sniffed.mime}), which is not a "
             "supported image type; upload JPEG, PNG, GIF, WebP, TIFF, BMP, AVIF or HEIC.",

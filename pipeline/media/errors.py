@@ -55,6 +55,12 @@ class TooManyFrames(MediaError):
     code = "too_many_frames"
 
 
+class TooLong(MediaError):
+    """A video plays for longer than the configured limit."""
+
+    code = "too_long"
+
+
 class DecodeTimeout(MediaError):
     """Decoding took longer than the configured time limit."""
 
@@ -73,6 +79,7 @@ ALL_ERRORS: tuple[type[MediaError], ...] = (
     TooLarge,
     TooManyPixels,
     TooManyFrames,
+    TooLong,
     DecodeTimeout,
     RejectedMedia,
 )

@@ -5,7 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from pipeline.media.errors import DecodeTimeout, TooLarge, TooManyFrames, TooManyPixels
+from pipeline.media.errors import (
+    DecodeTimeout,
+    TooLarge,
+    TooLong,
+    TooManyFrames,
+    TooManyPixels,
+)
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,9 @@ class Limits:
     max_pixels: int = 100_000_000
     max_frames: int = 1000
     max_decode_seconds: float = 30.0
+    # Videos: playing time, and pixels per frame (DCI 4K; 8K phone video is refused).
+    max_video_seconds: float = 900.0
+    max_video_pixels: int = 4096 * 2160
 
     def check_bytes(self, size: int) -> None:
         if size > self.max_bytes:
@@ -43,6 +52,19 @@ class Limits:
             raise TooManyFrames(
                 f"The {what} has {count} frames and the limit is {self.max_frames:,}; "
                 "shorten it or upload a still image."
+            )
+
+    def check_video(self, width: int, height: int, seconds: float | None) -> None:
+        if width * height > self.max_video_pixels:
+            raise TooManyPixels(
+                f"The video's frames are {width}x{height} = {width * height / 1e6:,.1f} "
+                f"megapixels and the limit is {self.max_video_pixels / 1e6:,.1f} megapixels "
+                "per frame; export it at a lower resolution (4K or less) and upload again."
+            )
+        if seconds is not None and seconds > self.max_video_seconds:
+            raise TooLong(
+                f"The video lasts {seconds:,.1f} s and the limit is "
+                f"{self.max_video_seconds:,.0f} s; trim it and upload again."
             )
 
 

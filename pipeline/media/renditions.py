@@ -15,6 +15,8 @@ from pipeline.media.geometry import Plan, plan
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
 from pipeline.media.source import Source
 from pipeline.media.specs import OUTPUT_FORMATS, RenditionSpec
+from pipeline.media.video_preview import VideoPreview
+from pipeline.media.video_probe import is_video
 
 # Resize from an intermediate only when it has at least this many pixels per output pixel
 # (per side); below that, go back to the decoded image.
@@ -56,12 +58,21 @@ class _Layer:
 
 
 def render(
-    source: Source, specs: Sequence[RenditionSpec], limits: Limits = DEFAULT_LIMITS
+    source: Source,
+    specs: Sequence[RenditionSpec],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    preview: VideoPreview | None = None,
 ) -> list[Rendition]:
     """All renditions of `source`: for each spec in the order given, one per format.
+    A video gives its poster frame through the specs, then the `preview` clip if asked.
 
     Raises only MediaError subclasses for bad input."""
     specs = tuple(specs)
+    if is_video(source):
+        from pipeline.media.video import render_video  # imports this module
+
+        return render_video(source, specs, limits, preview) if specs or preview else []
     if not specs:
         return []
     with open_image(source, limits) as opened:

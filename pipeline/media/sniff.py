@@ -8,6 +8,7 @@ SNIFF_BYTES = 4096  # callers should pass at least 64; more lets text and SVG be
 
 SUPPORTED_FORMATS = frozenset(
     {"jpeg", "mpo", "png", "apng", "gif", "webp", "tiff", "bmp", "avif", "heic", "heif"}
+    | {"mp4", "mov", "webm"}  # videos: pipeline/media/video.py
 )
 
 MIME_TYPES: dict[str, str] = {
@@ -250,6 +251,9 @@ _ALIASES: dict[str, tuple[set[str], set[str]]] = {
     "avif": ({"image/avif", "image/avif-sequence"}, {"avif", "avifs"}),
     "heic": ({"image/heic", "image/heif", "image/heic-sequence"}, {"heic", "heif", "hif"}),
     "heif": ({"image/heif", "image/heic", "image/heif-sequence"}, {"heif", "heic", "hif"}),
+    "mp4": ({"video/mp4", "application/mp4", "video/x-m4v"}, {"mp4", "m4v"}),
+    "mov": ({"video/quicktime", "video/mp4"}, {"mov", "qt", "mp4"}),
+    "webm": ({"video/webm", "video/x-matroska"}, {"webm", "mkv"}),
 }
 
 

@@ -55,6 +55,17 @@ def media_limits(settings: Settings) -> media.Limits:
         max_pixels=settings.max_pixels,
         max_frames=settings.max_frames,
         max_decode_seconds=settings.max_decode_seconds,
+        max_video_seconds=settings.max_video_seconds,
+        max_video_pixels=settings.max_video_pixels,
+    )
+
+
+def video_preview(settings: Settings) -> media.VideoPreview | None:
+    """The preview clip configured for videos, or None (the default)."""
+    if settings.video_preview_seconds <= 0:
+        return None
+    return media.VideoPreview(
+        seconds=settings.video_preview_seconds, width=settings.video_preview_width
     )
 
 

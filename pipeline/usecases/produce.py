@@ -21,10 +21,12 @@ def write_renditions(
     upload: UploadKey,
     specs: Sequence[media.RenditionSpec],
     limits: media.Limits,
+    preview: media.VideoPreview | None = None,
 ) -> list[dict[str, Any]]:
-    """Render `specs` (only those) and store them at their immutable keys; their records."""
+    """Render `specs` (only those, plus a video's `preview` clip if given) and store them at
+    their immutable keys; their records."""
     written = []
-    for rendition in media.render(path, specs, limits):
+    for rendition in media.render(path, specs, limits, preview=preview):
         key = rendition_key(
             upload.asset_id,
             source.etag,
@@ -53,11 +55,12 @@ def rendition_producer(
     outputs_bucket: str,
     specs: Sequence[media.RenditionSpec],
     limits: media.Limits,
+    preview: media.VideoPreview | None = None,
 ) -> Any:
     def produce(path: Path, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
         return {
             "renditions": write_renditions(
-                store, outputs_bucket, path, source, upload, specs, limits
+                store, outputs_bucket, path, source, upload, specs, limits, preview
             )
         }
 

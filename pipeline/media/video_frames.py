@@ -1,0 +1,78 @@
+"""Decoding single frames and spans of a video, and turning a frame into a displayed image."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import av
+from PIL import Image
+
+from pipeline.media.video_probe import OpenedVideo
+
+# After a seek (to the key frame at or before the target), decode at most this many frames
+# forward; a longer group of pictures gives its last decoded frame instead.
+MAX_FORWARD_FRAMES = 300
+# Damaged packets are skipped; more failures than this in one pass mean a broken file.
+MAX_BAD_PACKETS = 25
+# FFmpeg colour matrices (AVColorSpace) and the matching swscale names.
+_MATRICES = {1: "ITU709", 5: "ITU601", 6: "ITU601", 7: "SMPTE240M", 9: "BT2020", 10: "BT2020"}
+# Frame side data gives the counter-clockwise angle; PIL's transposes are counter-clockwise.
+_TURN = {
+    90: Image.Transpose.ROTATE_90,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_270,
+}
+
+
+def frames_from(opened: OpenedVideo, start_s: float) -> Iterator[av.VideoFrame]:
+    """Decoded frames from the key frame at or before `start_s` on; the deadline is checked
+    on every packet. Damaged packets are skipped, up to MAX_BAD_PACKETS."""
+    stream = opened.stream
+    time_base = stream.time_base
+    offset = int(start_s / time_base) if time_base else 0
+    if stream.start_time is not None:
+        offset += stream.start_time
+    opened.container.seek(offset, stream=stream, backward=True, any_frame=False)
+    stream.codec_context.flush_buffers()
+    bad = 0
+    for packet in opened.container.demux(stream):
+        opened.deadline.check("decoding the video")
+        try:
+            frames = packet.decode()
+        except av.error.InvalidDataError:
+            bad += 1
+            if bad > MAX_BAD_PACKETS:
+                raise
+            continue
+        yield from frames
+
+
+def frame_at(opened: OpenedVideo, target_s: float) -> av.VideoFrame | None:
+    """The first frame shown at or after `target_s` (or the last one reached), or None."""
+    last = None
+    half_frame = 0.5 / (opened.facts.fps or 30.0)
+    for count, frame in enumerate(frames_from(opened, target_s)):
+        last = frame
+        if frame.time is None or frame.time >= target_s - half_frame:
+            return frame
+        if count >= MAX_FORWARD_FRAMES:
+            break
+    return last
+
+
+def to_display_image(frame: av.VideoFrame, sample_aspect: float = 1.0) -> tuple[Image.Image, int]:
+    """The frame as an sRGB-ish RGB image the way a player shows it: stretched to its display
+    aspect and turned by the container's rotation. Also the clockwise rotation applied."""
+    matrix = _MATRICES.get(int(frame.colorspace or 2))
+    if matrix is None:
+        matrix = "ITU709" if frame.height >= 720 else "ITU601"
+    rgb = frame.reformat(format="rgb24", src_colorspace=matrix, dst_colorspace=matrix)
+    image = rgb.to_image()
+    if abs(sample_aspect - 1.0) > 1e-3:
+        width = max(1, round(image.width * sample_aspect))
+        image = image.resize((width, image.height), Image.Resampling.LANCZOS)
+    counter_clockwise = round(float(getattr(frame, "rotation", 0) or 0)) % 360
+    turn = _TURN.get(counter_clockwise)
+    if turn is not None:
+        image = image.transpose(turn)
+    return image, (-counter_clockwise) % 360

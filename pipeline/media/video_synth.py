@@ -1,0 +1,142 @@
+"""Short synthetic videos encoded with the same FFmpeg libraries the engine decodes with.
+
+They feed `sample_media/`, the tests and `pipeline bench video`: a moving scene over a
+photo-like gradient, optionally opening on black frames, with a display rotation, container
+tags (creation time, ISO 6709 location) and a stereo tone as audio. Deterministic for given
+arguments (same frames, same encoder settings).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from typing import cast
+
+import av
+from PIL import Image, ImageDraw
+
+# Encoder name per codec, and the container each codec is muxed into by default.
+ENCODERS = {
+    "h264": "libx264",
+    "hevc": "libx265",
+    "vp8": "libvpx",
+    "vp9": "libvpx-vp9",
+    "av1": "libsvtav1",
+}
+MUXERS = {"mp4": "mp4", "mov": "mov", "webm": "webm"}
+AUDIO_CODECS = {"mp4": "aac", "mov": "aac", "webm": "libopus"}
+AUDIO_RATE = 48_000
+
+
+@dataclass(frozen=True)
+class SynthVideo:
+    """What to encode. `rotation` is the clockwise turn a player applies on display."""
+
+    codec: str = "h264"
+    container: str = "mp4"
+    width: int = 320
+    height: int = 240
+    seconds: float = 2.0
+    fps: int = 15
+    black_seconds: float = 0.0
+    rotation: int = 0
+    audio: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+    crf: int = 30
+
+
+def synth_video(spec: SynthVideo) -> bytes:
+    """The encoded file as bytes."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=MUXERS[spec.container]) as container:
+        container.metadata.update(spec.tags)
+        video = cast(av.VideoStream, container.add_stream(ENCODERS[spec.codec], rate=spec.fps))
+        video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
+        video.options = dict(_encoder_options(spec))
+        if spec.rotation:
+            # FFmpeg's display matrix angle is counter-clockwise.
+            video.set_display_rotation(-spec.rotation % 360)
+        audio = _add_audio(container, spec) if spec.audio else None
+        total = max(1, round(spec.seconds * spec.fps))
+        black = round(spec.black_seconds * spec.fps)
+        for index in range(total):
+            image = _black(spec) if index < black else _scene(spec, index - black)
+            frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        if audio is not None:
+            _write_tone(container, audio, spec.seconds)
+    return buffer.getvalue()
+
+
+def _encoder_options(spec: SynthVideo) -> dict[str, object]:
+    if spec.codec == "h264":
+        return {"crf": str(spec.crf), "preset": "veryfast"}
+    if spec.codec == "hevc":
+        return {"crf": str(spec.crf), "preset": "ultrafast", "x265-params": "log-level=none"}
+    if spec.codec in ("vp8", "vp9"):
+        return {"crf": str(spec.crf), "b": "0", "deadline": "realtime", "cpu-used": "8"}
+    return {"crf": str(spec.crf + 10), "preset": "12", "svtav1-params": "log-level=0"}
+
+
+def _add_audio(container: av.container.OutputContainer, spec: SynthVideo) -> av.AudioStream:
+    stream = cast(
+        av.AudioStream, container.add_stream(AUDIO_CODECS[spec.container], rate=AUDIO_RATE)
+    )
+    stream.layout = "stereo"
+    return stream
+
+
+def _write_tone(
+    container: av.container.OutputContainer, stream: av.AudioStream, seconds: float
+) -> None:
+    """A 440 Hz stereo tone, in 960-sample frames (what Opus needs at 48 kHz)."""
+    samples, step = round(seconds * AUDIO_RATE), 960
+    for start in range(0, samples, step):
+        tone = [0.2 * math.sin(2 * math.pi * 440 * (start + i) / AUDIO_RATE) for i in range(step)]
+        plane = _float_plane(tone)
+        frame = av.AudioFrame(format="fltp", layout="stereo", samples=step)
+        frame.planes[0].update(plane)
+        frame.planes[1].update(plane)
+        frame.sample_rate, frame.pts = AUDIO_RATE, start
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode(None))
+
+
+def _float_plane(values: list[float]) -> bytes:
+    import array
+
+    return array.array("f", values).tobytes()
+
+
+def _black(spec: SynthVideo) -> Image.Image:
+    return Image.new("RGB", (spec.width, spec.height), (0, 0, 0))
+
+
+def _scene(spec: SynthVideo, index: int) -> Image.Image:
+    """A sky-to-ground gradient with a sun crossing it and a few fixed hills."""
+    width, height = spec.width, spec.height
+    sky = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge(
+        "RGB",
+        (
+            sky.point(lambda v: 40 + v // 2),
+            sky.point(lambda v: 90 + v // 3),
+            sky.point(lambda v: 200 - v // 3),
+        ),
+    )
+    draw = ImageDraw.Draw(image)
+    for k in range(5):
+        x = (k * 0.23 + 0.05) * width
+        r = width * (0.12 + 0.03 * k)
+        draw.ellipse((x - r, height * 0.7 - r / 2, x + r, height * 0.7 + r / 2), fill=(40, 120, 50))
+    step = max(1, round(spec.seconds * spec.fps))
+    cx = width * (0.1 + 0.8 * (index % step) / step)
+    radius = min(width, height) * 0.1
+    draw.ellipse((cx - radius, height * 0.25 - radius, cx + radius, height * 0.25 + radius),
+                 fill=(250, 200, 40))  # fmt: skip
+    # A marker in the top-left corner of the stored frame, to check display rotation.
+    draw.rectangle((0, 0, width // 8, height // 8), fill=(230, 30, 30))
+    return image
