@@ -1,4 +1,4 @@
-"""Media engine commands: `pipeline inspect`, `pipeline render`, `pipeline bench engine`.
+"""Media engine commands: `pipeline inspect`, `pipeline render`, `pipeline bench engine|video`.
 
 They run the engine on local files only (no AWS)."""
 
@@ -13,6 +13,7 @@ from typing import Any
 from pipeline.media import (
     DEFAULT_RENDITIONS,
     MediaError,
+    VideoPreview,
     extract_metadata,
     load_rendition_specs,
     render,
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
     """Add the media commands to the `pipeline` argument parser."""
     inspect = subparsers.add_parser(
         "inspect",
-        help="print the metadata record of image files, one JSON object per line",
+        help="print the metadata record of image and video files",
         description="Print one JSON object per file: "
         '{"file", "ok": true, "metadata"} or {"file", "ok": false, "error": {"code", "message"}}.',
     )
@@ -37,13 +38,21 @@ def register(subparsers: Any) -> None:
 
     render_parser = subparsers.add_parser(
         "render",
-        help="write the renditions of an image file to a local folder",
-        description="Render FILE with the default specs (or --spec FILE) into DIR.",
+        help="write the renditions of an image or video file to a local folder",
+        description="Render FILE with the default specs (or --spec FILE) into DIR; a video "
+        "gives its poster frame through the specs.",
     )
     render_parser.add_argument("file", metavar="FILE")
     render_parser.add_argument("--out", required=True, metavar="DIR", type=Path)
     render_parser.add_argument(
         "--spec", metavar="FILE", help='JSON rendition config: {"renditions": [{...}, ...]}'
+    )
+    render_parser.add_argument(
+        "--preview",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="for a video, also write a silent MP4 preview of this many seconds (480 px)",
     )
     render_parser.set_defaults(func=cmd_render)
 
@@ -60,6 +69,17 @@ def register(subparsers: Any) -> None:
     engine.add_argument("--json", metavar="FILE", type=Path, help="also write results as JSON")
     engine.add_argument("--repeat", type=int, default=3, help="runs per image (median kept)")
     engine.set_defaults(func=cmd_bench_engine)
+
+    video = bench_sub.add_parser(
+        "video",
+        help="time and peak memory per second of video for posters, metadata and previews",
+        description="Encodes synthetic clips (or takes FILEs), then runs each step of the "
+        "engine in a fresh process and prints CPU time and peak RSS per second of video.",
+    )
+    video.add_argument("files", nargs="*", metavar="FILE", type=Path)
+    video.add_argument("--seconds", type=float, default=5.0, help="length of synthetic clips")
+    video.add_argument("--json", metavar="FILE", type=Path, help="also write results as JSON")
+    video.set_defaults(func=cmd_bench_video)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -86,6 +106,8 @@ def _summary_line(result: dict[str, Any]) -> str:
     if not result["ok"]:
         return f"{result['file']}: FAILED {result['error']['code']}: {result['error']['message']}"
     m = result["metadata"]
+    if m.get("kind") == "video":
+        return f"{result['file']}: " + ", ".join(_video_parts(m))
     parts = [f"{m['format']} {m['width']}x{m['height']}", m["mode"]]
     if m["frames"] > 1:
         parts.append(f"{m['frames']} frames")
@@ -101,6 +123,30 @@ def _summary_line(result: dict[str, Any]) -> str:
     return f"{result['file']}: " + ", ".join(parts)
 
 
+def _video_parts(m: dict[str, Any]) -> list[str]:
+    video = m["video"]
+    parts = [f"{m['format']} {m['width']}x{m['height']}", f"{video['codec']}"]
+    if video["fps"]:
+        parts.append(f"{video['fps']:g} fps")
+    if m["duration_ms"] is not None:
+        parts.append(f"{m['duration_ms'] / 1000:.2f} s")
+    if m["rotation"]:
+        parts.append(f"rotation {m['rotation']}")
+    audio = m["audio"]
+    parts.append(
+        f"audio {audio['codec']} {audio['channels']} ch {audio['sample_rate']} Hz"
+        if audio
+        else "no audio"
+    )
+    if m["creation_time"]:
+        parts.append(f"created {m['creation_time']}")
+    if m["gps"]:
+        parts.append(f"GPS {m['gps']['lat']:.5f},{m['gps']['lon']:.5f}")
+    parts.append(f"poster at {video['poster_time_s']:g} s")
+    parts.append(f"phash {m['phash']}")
+    return parts
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     try:
         specs = load_rendition_specs(args.spec) if args.spec else DEFAULT_RENDITIONS
@@ -108,7 +154,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        renditions = render(args.file, specs)
+        preview = VideoPreview(seconds=args.preview) if args.preview > 0 else None
+        renditions = render(args.file, specs, preview=preview)
     except MediaError as exc:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
         return 1
@@ -130,3 +177,9 @@ def cmd_bench_engine(args: argparse.Namespace) -> int:
     from pipeline.media.bench import run_engine_bench
 
     return run_engine_bench(input_dir=args.input, json_path=args.json, repeat=args.repeat)
+
+
+def cmd_bench_video(args: argparse.Namespace) -> int:
+    from pipeline.media.video_bench import run_video_bench
+
+    return run_video_bench(files=args.files, seconds=args.seconds, json_path=args.json)

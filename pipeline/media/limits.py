@@ -64,7 +64,7 @@ class Limits:
         if seconds is not None and seconds > self.max_video_seconds:
             raise TooLong(
                 f"The video lasts {seconds:,.1f} s and the limit is "
-                f"{self.max_video_seconds:,.0f} s; trim it and upload again."
+                f"{self.max_video_seconds:,g} s; trim it and upload again."
             )
 
 

@@ -60,17 +60,31 @@ def frame_at(opened: OpenedVideo, target_s: float) -> av.VideoFrame | None:
     return last
 
 
-def to_display_image(frame: av.VideoFrame, sample_aspect: float = 1.0) -> tuple[Image.Image, int]:
-    """The frame as an sRGB-ish RGB image the way a player shows it: stretched to its display
-    aspect and turned by the container's rotation. Also the clockwise rotation applied."""
+def to_display_image(
+    frame: av.VideoFrame, sample_aspect: float = 1.0, longest: int | None = None
+) -> tuple[Image.Image, int]:
+    """The frame as an RGB image the way a player shows it: stretched to its display aspect,
+    turned by the container's rotation and, with `longest`, scaled (by swscale, before the
+    conversion to RGB) so its longer side is at most that many pixels, with even sides.
+    Also the clockwise rotation applied."""
     matrix = _MATRICES.get(int(frame.colorspace or 2))
     if matrix is None:
         matrix = "ITU709" if frame.height >= 720 else "ITU601"
-    rgb = frame.reformat(format="rgb24", src_colorspace=matrix, dst_colorspace=matrix)
+    width = max(1, round(frame.width * sample_aspect))
+    height = frame.height
+    if longest is not None:
+        ratio = min(1.0, longest / max(width, height))
+        width = max(2, round(width * ratio) // 2 * 2)
+        height = max(2, round(height * ratio) // 2 * 2)
+    rgb = frame.reformat(
+        width=width,
+        height=height,
+        format="rgb24",
+        src_colorspace=matrix,
+        dst_colorspace=matrix,
+        interpolation="AREA" if (width, height) != (frame.width, frame.height) else None,
+    )
     image = rgb.to_image()
-    if abs(sample_aspect - 1.0) > 1e-3:
-        width = max(1, round(image.width * sample_aspect))
-        image = image.resize((width, image.height), Image.Resampling.LANCZOS)
     counter_clockwise = round(float(getattr(frame, "rotation", 0) or 0)) % 360
     turn = _TURN.get(counter_clockwise)
     if turn is not None:

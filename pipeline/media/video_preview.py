@@ -117,11 +117,6 @@ def _from(opened: OpenedVideo, start: float) -> Iterator[av.VideoFrame]:
 
 
 def _scaled(frame: av.VideoFrame, sample_aspect: float, longest: int) -> Image.Image:
-    image, _rotation = to_display_image(frame, sample_aspect)
-    ratio = min(1.0, longest / max(image.size))
-    # H.264 in 4:2:0 needs even sides.
-    width = max(2, round(image.width * ratio) // 2 * 2)
-    height = max(2, round(image.height * ratio) // 2 * 2)
-    if (width, height) != image.size:
-        image = image.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    # H.264 in 4:2:0 needs even sides; swscale scales before the conversion to RGB.
+    image, _rotation = to_display_image(frame, sample_aspect, longest)
     return image

@@ -8,15 +8,16 @@ arguments (same frames, same encoder settings).
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from dataclasses import dataclass, field
 from typing import cast
 
 import av
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
-# Encoder name per codec, and the container each codec is muxed into by default.
+# Encoder name per codec (any other FFmpeg encoder name is taken as it is).
 ENCODERS = {
     "h264": "libx264",
     "hevc": "libx265",
@@ -44,6 +45,7 @@ class SynthVideo:
     audio: bool = False
     tags: dict[str, str] = field(default_factory=dict)
     crf: int = 30
+    grain: float = 0.0  # Gaussian noise sigma per frame: raises the bitrate towards a camera's
 
 
 def synth_video(spec: SynthVideo) -> bytes:
@@ -51,7 +53,8 @@ def synth_video(spec: SynthVideo) -> bytes:
     buffer = io.BytesIO()
     with av.open(buffer, "w", format=MUXERS[spec.container]) as container:
         container.metadata.update(spec.tags)
-        video = cast(av.VideoStream, container.add_stream(ENCODERS[spec.codec], rate=spec.fps))
+        encoder = ENCODERS.get(spec.codec, spec.codec)
+        video = cast(av.VideoStream, container.add_stream(encoder, rate=spec.fps))
         video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
         video.options = dict(_encoder_options(spec))
         if spec.rotation:
@@ -62,6 +65,13 @@ def synth_video(spec: SynthVideo) -> bytes:
         black = round(spec.black_seconds * spec.fps)
         for index in range(total):
             image = _black(spec) if index < black else _scene(spec, index - black)
+            if spec.grain:
+                image = ImageChops.add(
+                    image,
+                    _noise(spec.width, spec.height, spec.grain, index % 8),
+                    scale=1.0,
+                    offset=-128,
+                )
             frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")
             frame.pts = index
             container.mux(video.encode(frame))
@@ -78,7 +88,9 @@ def _encoder_options(spec: SynthVideo) -> dict[str, object]:
         return {"crf": str(spec.crf), "preset": "ultrafast", "x265-params": "log-level=none"}
     if spec.codec in ("vp8", "vp9"):
         return {"crf": str(spec.crf), "b": "0", "deadline": "realtime", "cpu-used": "8"}
-    return {"crf": str(spec.crf + 10), "preset": "12", "svtav1-params": "log-level=0"}
+    if spec.codec == "av1":
+        return {"crf": str(spec.crf + 10), "preset": "12", "svtav1-params": "log-level=0"}
+    return {}
 
 
 def _add_audio(container: av.container.OutputContainer, spec: SynthVideo) -> av.AudioStream:
@@ -115,9 +127,16 @@ def _black(spec: SynthVideo) -> Image.Image:
     return Image.new("RGB", (spec.width, spec.height), (0, 0, 0))
 
 
-def _scene(spec: SynthVideo, index: int) -> Image.Image:
-    """A sky-to-ground gradient with a sun crossing it and a few fixed hills."""
-    width, height = spec.width, spec.height
+@functools.lru_cache(maxsize=8)
+def _noise(width: int, height: int, sigma: float, phase: int) -> Image.Image:
+    """One of eight grain patterns (cycled: generating one per frame would dominate)."""
+    noise = Image.effect_noise((width + phase, height), sigma)
+    return noise.crop((phase, 0, phase + width, height)).convert("RGB")
+
+
+@functools.lru_cache(maxsize=4)
+def _background(width: int, height: int) -> Image.Image:
+    """A sky-to-ground gradient with a few hills."""
     sky = Image.linear_gradient("L").resize((width, height))
     image = Image.merge(
         "RGB",
@@ -132,11 +151,19 @@ def _scene(spec: SynthVideo, index: int) -> Image.Image:
         x = (k * 0.23 + 0.05) * width
         r = width * (0.12 + 0.03 * k)
         draw.ellipse((x - r, height * 0.7 - r / 2, x + r, height * 0.7 + r / 2), fill=(40, 120, 50))
+    # A marker in the top-left corner of the stored frame, to check display rotation.
+    draw.rectangle((0, 0, width // 8, height // 8), fill=(230, 30, 30))
+    return image
+
+
+def _scene(spec: SynthVideo, index: int) -> Image.Image:
+    """The background with a sun crossing it."""
+    width, height = spec.width, spec.height
+    image = _background(width, height).copy()
+    draw = ImageDraw.Draw(image)
     step = max(1, round(spec.seconds * spec.fps))
     cx = width * (0.1 + 0.8 * (index % step) / step)
     radius = min(width, height) * 0.1
     draw.ellipse((cx - radius, height * 0.25 - radius, cx + radius, height * 0.25 + radius),
                  fill=(250, 200, 40))  # fmt: skip
-    # A marker in the top-left corner of the stored frame, to check display rotation.
-    draw.rectangle((0, 0, width // 8, height // 8), fill=(230, 30, 30))
     return image
