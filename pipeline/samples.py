@@ -93,6 +93,25 @@ def _truncated_jpeg() -> bytes:
     return whole[: len(whole) // 3]
 
 
+def _phone_clip() -> bytes:
+    """A portrait phone clip: stored landscape with a 90-degree display rotation, a black
+    half-second lead-in (the poster must skip it), stereo audio, creation time and location."""
+    from pipeline.media.video_synth import SynthVideo, synth_video
+
+    tags = {"creation_time": "2026-05-17T09:41:07Z", "location": "+48.8582+002.2945/"}
+    spec = SynthVideo(
+        container="mov", width=640, height=360, seconds=3.0, fps=15, black_seconds=0.5,
+        rotation=90, audio=True, tags=tags,
+    )  # fmt: skip
+    return synth_video(spec)
+
+
+def _webm_clip() -> bytes:
+    from pipeline.media.video_synth import SynthVideo, synth_video
+
+    return synth_video(SynthVideo(codec="vp9", container="webm", width=640, height=360))
+
+
 SAMPLES: list[tuple[str, str, str, Callable[[], bytes]]] = [
     # file, expected terminal state, content type a client would declare, maker
     (
@@ -122,6 +141,8 @@ SAMPLES: list[tuple[str, str, str, Callable[[], bytes]]] = [
         "image/webp",
         lambda: _save(_photo(1920, 1080, seed=5), "WEBP", quality=80),
     ),
+    ("phone-clip-rotated.mov", "READY", "video/quicktime", _phone_clip),
+    ("clip-vp9.webm", "READY", "video/webm", _webm_clip),
     ("truncated.jpg", "FAILED", "image/jpeg", _truncated_jpeg),
     (
         "notes-not-an-image.jpg",

@@ -157,7 +157,8 @@ def _refuse_unsupported(sniffed: Sniffed, reader: GuardedReader) -> None:
     if not sniffed.supported or sniffed.format not in _PIL_FORMATS:
         raise UnsupportedMedia(
             f"The file is {_article(sniffed.description)} ({sniffed.mime}), which is not a "
-            "supported image type; upload JPEG, PNG, GIF, WebP, TIFF, BMP, AVIF or HEIC.",
+            "supported image type; upload JPEG, PNG, GIF, WebP, TIFF, BMP, AVIF or HEIC "
+            "(or an MP4, MOV or WebM video).",
             detected=sniffed.format,
         )
     if sniffed.format in ("jpeg", "mpo"):

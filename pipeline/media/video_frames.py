@@ -9,9 +9,12 @@ from PIL import Image
 
 from pipeline.media.video_probe import OpenedVideo
 
-# After a seek (to the key frame at or before the target), decode at most this many frames
-# forward; a longer group of pictures gives its last decoded frame instead.
-MAX_FORWARD_FRAMES = 300
+# After a seek (to the key frame at or before the target), decode at most this much video
+# forward: a longer group of pictures gives the frame reached instead. This bounds the cost of
+# one seek by one second of decoding whatever the encoder's key frame interval (phones use
+# 1-2 s; screen recorders and some exports 10 s or more). Counted in frames, not in time, so
+# the same file always gives the same frame.
+MAX_FORWARD_SECONDS = 1.0
 # Damaged packets are skipped; more failures than this in one pass mean a broken file.
 MAX_BAD_PACKETS = 25
 # FFmpeg colour matrices (AVColorSpace) and the matching swscale names.
@@ -47,17 +50,27 @@ def frames_from(opened: OpenedVideo, start_s: float) -> Iterator[av.VideoFrame]:
         yield from frames
 
 
-def frame_at(opened: OpenedVideo, target_s: float) -> av.VideoFrame | None:
-    """The first frame shown at or after `target_s` (or the last one reached), or None."""
-    last = None
+def forward_limit(opened: OpenedVideo) -> int:
+    """Frames decoded at most after a seek before settling for the frame reached."""
+    return max(1, round(min(opened.facts.fps or 30.0, 120.0) * MAX_FORWARD_SECONDS))
+
+
+def frames_at(opened: OpenedVideo, start_s: float) -> Iterator[av.VideoFrame]:
+    """Frames from the first shown at or after `start_s` on, except that when the key frame
+    before it is more than MAX_FORWARD_SECONDS of frames away, from the frame reached then."""
     half_frame = 0.5 / (opened.facts.fps or 30.0)
-    for count, frame in enumerate(frames_from(opened, target_s)):
-        last = frame
-        if frame.time is None or frame.time >= target_s - half_frame:
-            return frame
-        if count >= MAX_FORWARD_FRAMES:
-            break
-    return last
+    limit = forward_limit(opened)
+    skipped = 0
+    for frame in frames_from(opened, start_s):
+        if frame.time is not None and frame.time < start_s - half_frame and skipped < limit:
+            skipped += 1
+            continue
+        yield frame
+
+
+def frame_at(opened: OpenedVideo, target_s: float) -> av.VideoFrame | None:
+    """The frame shown at `target_s` (within the forward limit), or None past the end."""
+    return next(frames_at(opened, target_s), None)
 
 
 def to_display_image(

@@ -13,14 +13,13 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
 import av
 from PIL import Image
 
-from pipeline.media.video_frames import frames_from, to_display_image
+from pipeline.media.video_frames import frames_at, to_display_image
 from pipeline.media.video_probe import OpenedVideo
 
 PREVIEW_REVISION = "1"
@@ -89,7 +88,7 @@ def _encode(
     written, size = 0, (0, 0)
     with av.open(target, "w", format="mp4", options={"movflags": "+faststart"}) as output:
         stream = None
-        for index, frame in enumerate(_from(opened, start)):
+        for index, frame in enumerate(frames_at(opened, start)):
             if index % step:
                 continue
             image = _scaled(frame, opened.facts.sample_aspect, preview.width)
@@ -109,11 +108,6 @@ def _encode(
         if stream is not None:
             output.mux(stream.encode(None))
     return written, size
-
-
-def _from(opened: OpenedVideo, start: float) -> Iterator[av.VideoFrame]:
-    half = 0.5 / (opened.facts.fps or 30.0)
-    return (f for f in frames_from(opened, start) if f.time is None or f.time >= start - half)
 
 
 def _scaled(frame: av.VideoFrame, sample_aspect: float, longest: int) -> Image.Image:

@@ -82,6 +82,11 @@ def synth_video(spec: SynthVideo) -> bytes:
 
 
 def _encoder_options(spec: SynthVideo) -> dict[str, object]:
+    """Encoder settings, with a key frame every second as phones write them."""
+    return {"g": str(spec.fps), **_codec_options(spec)}
+
+
+def _codec_options(spec: SynthVideo) -> dict[str, object]:
     if spec.codec == "h264":
         return {"crf": str(spec.crf), "preset": "veryfast"}
     if spec.codec == "hevc":
