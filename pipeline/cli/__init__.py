@@ -10,6 +10,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "pipeline.cli.stack_commands",
     "pipeline.cli.media_commands",
+    "pipeline.cli.ops_commands",
 )
 
 

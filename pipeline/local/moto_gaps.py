@@ -10,11 +10,19 @@ thing natively, so the fix can be dropped.
    skip): here they are. One failing rule no longer stops delivery to the rules after it.
 3. Every S3 event carries the same id and a second-resolution time: each delivered event gets
    its own id and a millisecond time, as on AWS (ids) and for latency figures (time).
+4. StartReplay replays the whole archive to every rule of the bus: here it replays only the
+   events of its window [EventStartTime, EventEndTime), and only to the rules named in
+   Destination.FilterArns when there are any, as on AWS.
+5. DynamoDB writes are not atomic under concurrent requests: two UpdateItem calls that both
+   create the same new item each build their own, and one's changes are lost (both workers of
+   an object uploaded straight to S3 claim its new record at once). Here writes are serialized,
+   as DynamoDB makes each item's writes.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import re
@@ -23,6 +31,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.dynamodb.models import DynamoDBBackend
 from moto.events import models as events_models
 from moto.events.utils import _BASE_EVENT_MESSAGE
 from moto.utilities.arns import parse_arn
@@ -30,6 +39,10 @@ from moto.utilities.arns import parse_arn
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _original_send_to_targets = events_models.Rule.send_to_targets
+_original_replay_events = events_models.Replay.replay_events
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_original_dynamodb_writes = {name: getattr(DynamoDBBackend, name) for name in DYNAMODB_WRITES}
+_dynamodb_write_lock = threading.RLock()
 _applied = False
 
 
@@ -92,6 +105,52 @@ def _send_to_targets(
         log.exception("EventBridge rule %s: delivery failed", self.name)
 
 
+def _epoch(value: Any) -> float | None:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _in_window(event: dict[str, Any], since: float | None, until: float | None) -> bool:
+    stamp = _epoch(event.get("time"))
+    if stamp is None:
+        return False
+    return (since is None or stamp >= since) and (until is None or stamp < until)
+
+
+def _replay_events(self: Any, archive: Any) -> None:
+    since, until = _epoch(self.event_start_time), _epoch(self.event_end_time)
+    only = set(self.destination.get("FilterArns") or [])
+    backend = events_models.events_backends[self.account_id][self.region]
+    bus = backend.describe_event_bus(self.destination["Arn"].split("/")[-1])
+    for event in list(archive.events):
+        if not _in_window(event, since, until):
+            continue
+        for rule in list(bus.rules.values()):
+            if only and rule.arn not in only:
+                continue
+            replayed = dict(event, **{"id": str(uuid.uuid4()), "replay-name": self.name})
+            rule.send_to_targets(replayed, transform_input=False)  # type: ignore[arg-type]
+    self.state = events_models.ReplayState.COMPLETED
+    self.end_time = events_models.unix_time()
+
+
+def _serialized(write: Any) -> Any:
+    @functools.wraps(write)
+    def serialized(*args: Any, **kwargs: Any) -> Any:
+        with _dynamodb_write_lock:
+            return write(*args, **kwargs)
+
+    return serialized
+
+
 def apply() -> None:
     """Install the fixes into moto's in-process backends (idempotent)."""
     global _applied
@@ -99,7 +158,15 @@ def apply() -> None:
         if _applied:
             return
         events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign,assignment]
+        events_models.Replay.replay_events = _replay_events  # type: ignore[method-assign]
+        for name, write in _original_dynamodb_writes.items():
+            setattr(DynamoDBBackend, name, _serialized(write))
         _applied = True
+
+
+def original_replay_events() -> Any:
+    """moto's own replay, for the canary tests."""
+    return _original_replay_events
 
 
 def original_send_to_targets() -> Any:
