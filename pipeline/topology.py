@@ -87,7 +87,9 @@ class Topology:
                 handler="handlers.metadata_worker.handler",
                 batch_size=10,
                 max_batching_window_s=1,
-                function_timeout_s=30,
+                # 60 s: a video's record (probe, poster seeks, SHA-256 of up to 100 MB) runs
+                # under the 30 s per-asset limit, plus the download (`pipeline bench video`).
+                function_timeout_s=60,
                 max_receive_count=3,
                 max_concurrency=10,
             ),

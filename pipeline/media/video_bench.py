@@ -24,7 +24,7 @@ STEPS = ("base", "metadata", "poster", "preview", "decode-all")
 # decoding cost follows the bitrate, and smooth synthetic frames would flatter it.
 CLIPS = (
     ("1080p30 H.264", dict(codec="h264", width=1920, height=1080, fps=30, crf=23, grain=6)),
-    ("1080p30 HEVC", dict(codec="hevc", width=1920, height=1080, fps=30, crf=23, grain=6)),
+    ("1080p30 HEVC", dict(codec="hevc", width=1920, height=1080, fps=30, crf=23, grain=8)),
     (
         "720p30 VP9",
         dict(codec="vp9", container="webm", width=1280, height=720, fps=30, crf=30, grain=6),
