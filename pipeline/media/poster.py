@@ -20,6 +20,9 @@ from pipeline.media.video_frames import frame_at, to_display_image
 from pipeline.media.video_probe import OpenedVideo, typed_video_errors
 
 CANDIDATE_SECONDS = (0.0, 1.0)
+# When the container states no duration (WebM written live, by a browser's MediaRecorder):
+# candidates past the end decode nothing and are skipped.
+UNKNOWN_DURATION_SECONDS = (0.0, 1.0, 2.0, 5.0)
 CANDIDATE_FRACTIONS = (0.1, 0.25, 0.5, 0.75)
 SCORE_SIDE = 64
 DARK_MEAN, BRIGHT_MEAN, FLAT_STDDEV = 24.0, 235.0, 8.0
@@ -47,7 +50,7 @@ class Poster:
 def candidate_times(duration_s: float | None) -> list[float]:
     """Seconds into the video to try, in order, each before the end."""
     if not duration_s or duration_s <= 0:
-        return [0.0]
+        return list(UNKNOWN_DURATION_SECONDS)
     times = [t for t in CANDIDATE_SECONDS if t < duration_s]
     times += [round(duration_s * f, 3) for f in CANDIDATE_FRACTIONS]
     return sorted(set(times))

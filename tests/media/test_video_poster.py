@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import av
 import pytest
 from PIL import ImageStat
 
@@ -48,7 +51,7 @@ def test_an_all_black_video_still_gets_a_poster_and_a_warning() -> None:
 
 
 def test_candidate_times_are_in_order_and_inside_the_video() -> None:
-    assert candidate_times(None) == [0.0]
+    assert candidate_times(None) == [0.0, 1.0, 2.0, 5.0]
     assert candidate_times(0.5) == [0.0, 0.05, 0.125, 0.25, 0.375]
     times = candidate_times(60.0)
     assert times == sorted(times) and times[:2] == [0.0, 1.0] and max(times) < 60.0
@@ -96,3 +99,25 @@ def test_every_accepted_codec_gives_the_default_renditions(codec: str, container
     record = extract_metadata(data)
     assert (record["format"], record["video"]["codec"]) == (container, codec)
     assert all(_mean_luma(r.data) > 60 for r in outputs)
+
+
+def live_webm(black_seconds: float) -> bytes:
+    """A WebM as written live (by a browser's MediaRecorder): no duration, no cues."""
+    recorded = video(codec="vp9", container="webm", seconds=2.0, black_seconds=black_seconds)
+    source = av.open(io.BytesIO(recorded))
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="webm", options={"live": "1"}) as output:
+        stream = output.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(video=0):
+            if packet.dts is not None:
+                packet.stream = stream
+                output.mux(packet)
+    return buffer.getvalue()
+
+
+def test_a_webm_without_a_duration_still_skips_a_black_lead_in() -> None:
+    record = extract_metadata(live_webm(0.8))
+    assert record["duration_ms"] is None
+    assert record["video"]["poster_time_s"] == 1.0
+    assert record["video"]["poster_blank"] is False
+    assert all(_mean_luma(r.data) > 60 for r in render(live_webm(0.8), DEFAULT_RENDITIONS[:1]))
