@@ -20,8 +20,7 @@ from pipeline.media.placeholders import blurhash, thumbhash
 from pipeline.media.renditions import TRANSPOSE
 from pipeline.media.sniff import MIME_TYPES, declared_matches
 from pipeline.media.source import Source
-from pipeline.media.video import video_metadata
-from pipeline.media.video_probe import is_video
+from pipeline.media.video_sniff import is_video
 
 PREVIEW_SIDE = 100  # the hashes, placeholders and palette all work from this small copy
 _BIT_DEPTH = {
@@ -40,6 +39,8 @@ def extract_metadata(
 ) -> dict[str, Any]:
     """The JSON-serialisable metadata record of `source`. Raises only MediaError subclasses."""
     if is_video(source):
+        from pipeline.media.video import video_metadata  # loads FFmpeg: only for videos
+
         return video_metadata(source, limits, declared_mime=declared_mime, filename=filename)
     with open_image(source, limits) as opened:
         return _record(opened, declared_mime=declared_mime, filename=filename)

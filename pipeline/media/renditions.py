@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -15,8 +16,10 @@ from pipeline.media.geometry import Plan, plan
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
 from pipeline.media.source import Source
 from pipeline.media.specs import OUTPUT_FORMATS, RenditionSpec
-from pipeline.media.video_preview import VideoPreview
-from pipeline.media.video_probe import is_video
+from pipeline.media.video_sniff import is_video
+
+if TYPE_CHECKING:
+    from pipeline.media.video_preview import VideoPreview
 
 # Resize from an intermediate only when it has at least this many pixels per output pixel
 # (per side); below that, go back to the decoded image.

@@ -15,12 +15,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import av
 from PIL import Image
 
-from pipeline.media.video_frames import frames_at, to_display_image
-from pipeline.media.video_probe import OpenedVideo
+if TYPE_CHECKING:  # FFmpeg loads only when a preview is encoded
+    import av
+
+    from pipeline.media.video_probe import OpenedVideo
 
 PREVIEW_REVISION = "1"
 PREVIEW_MIME = "video/mp4"
@@ -85,6 +87,10 @@ def _encode(
     wanted: int,
     target: str,
 ) -> tuple[int, tuple[int, int]]:
+    import av
+
+    from pipeline.media.video_frames import frames_at
+
     written, size = 0, (0, 0)
     with av.open(target, "w", format="mp4", options={"movflags": "+faststart"}) as output:
         stream = None
@@ -111,6 +117,8 @@ def _encode(
 
 
 def _scaled(frame: av.VideoFrame, sample_aspect: float, longest: int) -> Image.Image:
+    from pipeline.media.video_frames import to_display_image
+
     # H.264 in 4:2:0 needs even sides; swscale scales before the conversion to RGB.
     image, _rotation = to_display_image(frame, sample_aspect, longest)
     return image

@@ -21,9 +21,9 @@ from pipeline.media.limits import Deadline, Limits
 from pipeline.media.sniff import SNIFF_BYTES, Sniffed, sniff
 from pipeline.media.source import GuardedReader, Source, open_source
 from pipeline.media.video_container import truncation
+from pipeline.media.video_sniff import VIDEO_FORMATS
 from pipeline.media.video_tags import creation_time, gps
 
-VIDEO_FORMATS = frozenset({"mp4", "mov", "webm"})
 # The FFmpeg demuxer for each detected format: fixed, so a file is never probed as another.
 DEMUXERS = {"mp4": "mov", "mov": "mov", "webm": "matroska"}
 # Accepted video codecs (FFmpeg canonical names) and how people call them.
@@ -68,20 +68,6 @@ class OpenedVideo:
     facts: VideoFacts
     limits: Limits
     deadline: Deadline
-
-
-def is_video(source: Source) -> bool:
-    """Whether `source` starts like a video container this engine handles. Unreadable
-    sources answer False, so that the image path reports them as it always has."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        head = bytes(source[:SNIFF_BYTES])
-    else:
-        try:
-            with open(source, "rb") as handle:
-                head = handle.read(SNIFF_BYTES)
-        except OSError:
-            return False
-    return sniff(head).format in VIDEO_FORMATS
 
 
 @contextlib.contextmanager
