@@ -179,6 +179,19 @@ class Ingest(Construct):
             ],
             integration=integration,
         )
+        # The OpenAPI document describes the API and holds nothing private: no token needed.
+        [openapi_route] = self.api.add_routes(
+            path="/openapi.json",
+            methods=[apigw.HttpMethod.GET],
+            integration=integration,
+            authorizer=apigw.HttpNoneAuthorizer(),
+        )
+        acknowledge(
+            openapi_route,
+            "AwsSolutions-APIG4",
+            "GET /openapi.json serves the public API description, the same for every caller; "
+            "every other route keeps the JWT authorizer",
+        )
         self.stage = apigw.HttpStage(
             self,
             "Stage",

@@ -52,6 +52,7 @@ class PipelineClient:
         self.api_url = api_url.rstrip("/")
         self.token = token
         self.http = urllib3.PoolManager(
+            maxsize=16,
             timeout=urllib3.Timeout(total=timeout_s), retries=urllib3.Retry(3, backoff_factor=0.2)
         )
 

@@ -50,7 +50,8 @@ def register(subparsers: Any) -> None:
         "demo", help="start the stack, push sample_media/ through the whole path, report"
     )
     _stack_args(demo)
-    demo.set_defaults(port=0)
+    # A transient error should not stall the demo for a whole visibility timeout.
+    demo.set_defaults(port=0, retry_delay=2.0)
     demo.add_argument(
         "--samples", type=Path, default=Path("sample_media"), help="folder with manifest.json"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -114,7 +115,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             self.command, self.path, headers, body, self.client_address[0], claims
         )
         try:
-            result = self.server.api_handler(event, LocalLambdaContext("api", timeout_s=29))
+            # One invocation at a time, as in one Lambda container: the handler's resolver and
+            # logger hold per-request state in module globals.
+            with self.server.invocation_lock:
+                result = self.server.api_handler(event, LocalLambdaContext("api", timeout_s=29))
         except Exception as exc:  # API Gateway answers 500 when the integration fails
             self._problem(500, "Internal Server Error", f"{type(exc).__name__}")
             return
@@ -155,5 +159,6 @@ class GatewayServer(ThreadingHTTPServer):
     ) -> None:
         super().__init__(address, _GatewayHandler)
         self.api_handler = api_handler
+        self.invocation_lock = threading.Lock()
         self.jwt_secret = jwt_secret
         self.static_routes = static_routes or {}

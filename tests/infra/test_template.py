@@ -464,7 +464,7 @@ def test_cdn_serves_the_outputs_bucket_over_https_only_through_oac(synth: Synth)
 # --- ingest ----------------------------------------------------------------------------
 
 
-def test_api_routes_all_require_the_jwt_authorizer(synth: Synth) -> None:
+def test_api_routes_require_the_jwt_authorizer_but_the_openapi_document(synth: Synth) -> None:
     authorizer_id, authorizer = _single(synth, "AWS::ApiGatewayV2::Authorizer")
     assert authorizer["AuthorizerType"] == "JWT"
     assert authorizer["JwtConfiguration"] == {
@@ -472,11 +472,23 @@ def test_api_routes_all_require_the_jwt_authorizer(synth: Synth) -> None:
         "Issuer": {"Ref": "JwtIssuer"},
     }
     assert synth.template["Parameters"]["JwtIssuer"]["AllowedPattern"] == "^https://.+"
-    routes = synth.of_type("AWS::ApiGatewayV2::Route")
-    assert routes
-    for route in routes.values():
-        assert route["Properties"]["AuthorizationType"] == "JWT"
-        assert route["Properties"]["AuthorizerId"] == {"Ref": authorizer_id}
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in synth.of_type("AWS::ApiGatewayV2::Route").values()
+    }
+    assert set(routes) == {
+        "GET /{proxy+}",
+        "POST /{proxy+}",
+        "PUT /{proxy+}",
+        "DELETE /{proxy+}",
+        "GET /openapi.json",
+    }
+    for key, route in routes.items():
+        if key == "GET /openapi.json":  # the public API description, like the local gateway's
+            assert route["AuthorizationType"] == "NONE" and "AuthorizerId" not in route
+        else:
+            assert route["AuthorizationType"] == "JWT"
+            assert route["AuthorizerId"] == {"Ref": authorizer_id}
 
 
 def test_api_stage_is_throttled_and_writes_access_logs(synth: Synth) -> None:

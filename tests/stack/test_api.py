@@ -297,3 +297,24 @@ def test_openapi_is_public_and_describes_exactly_the_routes(stack) -> None:
     }
     described = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
     assert declared == described
+
+
+def test_concurrent_callers_each_get_their_own_answer(stack) -> None:
+    """The gateway serves requests on threads; each must see its own caller, never a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    callers = [PipelineClient(stack.api_url, stack.dev_token(f"caller-{i}")) for i in range(4)]
+    owned = {c.token: c.create_upload("a.png", "image/png", 10)["asset_id"] for c in callers}
+
+    def probe(caller: PipelineClient) -> list[int]:
+        statuses = []
+        for other in callers:
+            status = call(caller, "GET", f"/assets/{owned[other.token]}")[0]
+            statuses.append(status)
+        return statuses
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(probe, callers * 10))
+    for caller, statuses in zip(callers * 10, results, strict=True):
+        expected = [200 if other is caller else 404 for other in callers]
+        assert statuses == expected
