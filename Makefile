@@ -38,7 +38,7 @@ test: lint browser-deps
 	$(BIN)/pytest
 
 # The CDK app into cdk.out/, offline and without Docker: Lambda code bundled here with arm64
-# wheels. Deploy it with `cd infra && npx aws-cdk@2 deploy` (see infra/README_SECTION.md).
+# wheels. Deploy it with `cd infra && npx aws-cdk@2 deploy` (see "Deploying to AWS" in README.md).
 synth: install
 	rm -rf cdk.out
 	$(BIN)/python infra/app.py

@@ -31,7 +31,7 @@ class QueueSpec:
     dlq_retention_s: int = 14 * 24 * 3600
     retention_s: int = 4 * 24 * 3600
     # Lambda memory of the worker (MB). Lambda gives CPU in proportion to memory: 1,769 MB is
-    # one full vCPU. Sized from `pipeline bench engine` (see infra/README_SECTION.md).
+    # one full vCPU. Sized from `pipeline bench engine` (see "Deploying to AWS" in README.md).
     memory_mb: int = 1024
 
     @property
