@@ -9,6 +9,7 @@ from collections.abc import Sequence
 # Modules that add sub-commands; each exposes `register(subparsers)` and sets `func` on its parsers.
 COMMAND_MODULES = (
     "pipeline.cli.stack_commands",
+    "pipeline.cli.asset_commands",
     "pipeline.cli.media_commands",
     "pipeline.cli.ops_commands",
 )
