@@ -174,28 +174,18 @@ class LocalRuntime:
     def _submit(self, source: EventSource, messages: list[dict[str, Any]]) -> Future[Any] | None:
         event = sqs_event(messages, source.arn, self.region)
         self._count(invocations=1, received=len(messages))
+        args = (source.queue.handler, event, source.queue.name, source.queue.function_timeout_s)
         with self._pool_lock:
             try:
                 assert self._pool is not None
-                return self._pool.submit(
-                    invoke,
-                    source.queue.handler,
-                    event,
-                    source.queue.name,
-                    source.queue.function_timeout_s,
-                )
+                return self._pool.submit(invoke, *args)
             except (BrokenProcessPool, RuntimeError):
                 if self._stop.is_set():
                     return None
+                # A worker process died (as a crashed Lambda container would): start afresh.
                 log.warning("worker pool broken; starting a new one")
                 self._pool = self._new_pool()
-                return self._pool.submit(
-                    invoke,
-                    source.queue.handler,
-                    event,
-                    source.queue.name,
-                    source.queue.function_timeout_s,
-                )
+                return self._pool.submit(invoke, *args)
 
     def _settle(
         self,
