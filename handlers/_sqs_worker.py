@@ -12,6 +12,8 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from pipeline.metrics_emf import with_cold_start_metric
+from pipeline.tracing import traced
 from pipeline.usecases.process_part import PartWorker
 
 
@@ -23,11 +25,12 @@ def sqs_handler(logger: Logger, build: Any) -> Any:
     def record_handler(record: SQSRecord) -> str:
         if not worker:
             worker.append(build())
-        logger.remove_keys(["asset_id", "part", "source_key"])
+        logger.remove_keys(["asset_id", "part", "source_key", "correlation_id"])
         receive_count = int(record.attributes.approximate_receive_count or 1)
         outcome = worker[0].handle(record.body, receive_count)
         return outcome.status
 
+    @with_cold_start_metric
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return dict(
@@ -36,4 +39,4 @@ def sqs_handler(logger: Logger, build: Any) -> Any:
             )
         )
 
-    return handler
+    return traced(handler)

@@ -12,10 +12,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
 
 from handlers.wiring import services
 from pipeline.api_spec import openapi_document
+from pipeline.metrics_emf import with_cold_start_metric
 from pipeline.observability import SERVICE
+from pipeline.tracing import traced
 from pipeline.usecases import assets, uploads
 from pipeline.usecases.problems import Problem, malformed
 
@@ -167,6 +170,10 @@ def get_openapi() -> Response[str]:
     return _json(200, openapi_document())
 
 
-@logger.inject_lambda_context(clear_state=True)
+@traced
+@with_cold_start_metric
+@logger.inject_lambda_context(
+    clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP
+)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from pipeline import media
+from pipeline.aws.asset_milestones import AssetMilestones
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.object_store import ObjectStore
 from pipeline.aws.secrets import secret_bytes
 from pipeline.delivery import CloudFrontSigner, HmacSigner, UrlBuilder, UrlSigner
+from pipeline.metrics_emf import emit_emf
 from pipeline.settings import Settings, get_settings
+from pipeline.usecases.metering import PartMetering
 from pipeline.usecases.process_part import PartWorker, media_limits, video_preview
 from pipeline.usecases.produce import metadata_producer, rendition_producer
 
@@ -74,4 +77,7 @@ def part_worker(part: str) -> PartWorker:
         )
     else:
         produce = metadata_producer(limits)
-    return PartWorker(s.settings.topology.queue(part), s.settings, s.store, s.catalog, produce)
+    metering = PartMetering(AssetMilestones(s.settings.table_name, s.settings.region), emit_emf)
+    return PartWorker(
+        s.settings.topology.queue(part), s.settings, s.store, s.catalog, produce, metering
+    )

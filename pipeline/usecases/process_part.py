@@ -10,6 +10,7 @@ the message goes on to the dead-letter queue.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from pipeline.aws.catalog import Catalog
 from pipeline.aws.object_store import ObjectStore, ObjectTooLarge
 from pipeline.events import BadEvent, SourceObject, Work, parse_work
 from pipeline.keys import UploadKey, parse_upload_key, renditions_prefix
+from pipeline.metrics import PartReport
 from pipeline.model import AssetState
 from pipeline.observability import SERVICE
 from pipeline.settings import Settings
@@ -31,6 +33,8 @@ logger = Logger(service=SERVICE, child=True)
 
 # A producer turns a downloaded source file into the catalog attributes of one part.
 Producer = Callable[[Path, SourceObject, UploadKey], dict[str, Any]]
+# Told what each attempt at a part did (metrics); must not raise.
+Reporter = Callable[[PartReport], None]
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class PartWorker:
         store: ObjectStore,
         catalog: Catalog,
         produce: Producer,
+        report: Reporter | None = None,
     ) -> None:
         self.queue = queue
         self.part = queue.part
@@ -93,6 +98,7 @@ class PartWorker:
         self.store = store
         self.catalog = catalog
         self.produce = produce
+        self.report = report
 
     def handle(self, body: str, receive_count: int) -> Outcome:
         work = parse_work(body)
@@ -101,7 +107,9 @@ class PartWorker:
         source = work.source
         upload = attribute(source)
         asset_id = upload.asset_id
-        logger.append_keys(asset_id=asset_id, part=self.part, source_key=source.key)
+        logger.append_keys(
+            asset_id=asset_id, correlation_id=asset_id, part=self.part, source_key=source.key
+        )
         claim = self.catalog.claim_part(
             asset_id,
             self.part,
@@ -118,6 +126,8 @@ class PartWorker:
             logger.info("duplicate delivery skipped", extra={"reason": claim.reason})
             return Outcome(asset_id, "skipped", claim.reason)
         self.catalog.refresh_state(asset_id)
+        started = time.monotonic()
+        attempt = _Attempt(self, source, asset_id, receive_count, started)
         try:
             results = self._produce(source, upload)
         except media.MediaError as exc:
@@ -125,7 +135,7 @@ class PartWorker:
             self.catalog.fail_part(
                 asset_id, self.part, source.etag, exc.code, exc.message, terminal=True
             )
-            self.catalog.refresh_state(asset_id)
+            attempt.ended("failed", self.catalog.refresh_state(asset_id), code=exc.code)
             return Outcome(asset_id, "failed", exc.message)
         except Exception as exc:
             last = receive_count >= self.queue.max_receive_count
@@ -142,10 +152,11 @@ class PartWorker:
                 terminal=last,
                 redrivable=last,
             )
-            self.catalog.refresh_state(asset_id)
+            state = self.catalog.refresh_state(asset_id)
+            attempt.ended("error", state, code="error", final=last)
             raise
         if self.catalog.complete_part(asset_id, self.part, source.etag, results):
-            self.catalog.refresh_state(asset_id)
+            attempt.ended("done", self.catalog.refresh_state(asset_id), results=results)
             logger.info("part done")
             return Outcome(asset_id, "done")
         record = self.catalog.get(asset_id) or {}
@@ -176,3 +187,41 @@ class PartWorker:
                 return self.produce(path, source, upload)
         except ObjectTooLarge as exc:
             raise media.RejectedMedia(f"upload rejected: {exc}") from exc
+
+
+@dataclass
+class _Attempt:
+    """One claimed attempt at a part, reported once it ends."""
+
+    worker: PartWorker
+    source: SourceObject
+    asset_id: str
+    receive_count: int
+    started: float
+
+    def ended(
+        self,
+        status: str,
+        asset_state: str | None,
+        *,
+        code: str = "",
+        final: bool = True,
+        results: dict[str, Any] | None = None,
+    ) -> None:
+        if self.worker.report is None:
+            return
+        self.worker.report(
+            PartReport(
+                part=self.worker.part,
+                asset_id=self.asset_id,
+                etag=self.source.etag,
+                attempt=self.receive_count,
+                status=status,
+                seconds=time.monotonic() - self.started,
+                bytes_in=self.source.size,
+                results=results or {},
+                code=code,
+                final=final,
+                asset_state=str(asset_state) if asset_state else None,
+            )
+        )

@@ -1,0 +1,48 @@
+"""Use case: meter the attempts of a part worker (the `Reporter` of `PartWorker`).
+
+Turns each `PartReport` into measurements, adds the asset milestone (READY with its
+upload-to-ready latency, or FAILED with its reason) when this attempt is the first to see it,
+and hands them to an emitter (EMF lines in a Lambda function). Metering never fails a part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aws_lambda_powertools import Logger
+
+from pipeline.aws.asset_milestones import AssetMilestones
+from pipeline.metrics import Measurement, Milestone, PartReport, part_measurements
+from pipeline.model import AssetState
+from pipeline.observability import SERVICE
+
+logger = Logger(service=SERVICE, child=True)
+
+Emitter = Callable[[list[Measurement]], None]
+_MILESTONES = (AssetState.READY.value, AssetState.FAILED.value)
+
+
+class PartMetering:
+    def __init__(self, milestones: AssetMilestones, emit: Emitter) -> None:
+        self.milestones = milestones
+        self.emit = emit
+
+    def __call__(self, report: PartReport) -> None:
+        try:
+            self.emit(part_measurements(report, self._milestone(report)))
+        except Exception:
+            logger.exception("metering failed; the part's result stands")
+
+    def _milestone(self, report: PartReport) -> Milestone | None:
+        if not report.final or report.asset_state not in _MILESTONES:
+            return None
+        record = self.milestones.first(report.asset_id, report.asset_state, report.etag)
+        if record is None:
+            return None
+        failure = record.get("failure") or {}
+        return Milestone(
+            state=report.asset_state,
+            uploaded_at=record.get("uploaded_at"),
+            finished_at=record.get("finished_at"),
+            code=str(failure.get("code") or ""),
+        )
