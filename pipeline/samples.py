@@ -14,19 +14,13 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter
 from PIL.TiffImagePlugin import IFDRational as Fraction
 
+from pipeline.media.video_synth import sky_gradient
+
 
 def _photo(width: int, height: int, seed: int) -> Image.Image:
     """A smooth sky-to-ground gradient with soft shapes: compresses like a photo."""
     rng = random.Random(seed)
-    sky = Image.linear_gradient("L").resize((width, height))
-    image = Image.merge(
-        "RGB",
-        (
-            sky.point(lambda v: 40 + v // 2),
-            sky.point(lambda v: 90 + v // 3),
-            sky.point(lambda v: 200 - v // 3),
-        ),
-    )
+    image = sky_gradient(width, height)
     draw = ImageDraw.Draw(image)
     for _ in range(40):
         x, y = rng.randrange(width), rng.randrange(height // 3, height)

@@ -139,11 +139,10 @@ def _noise(width: int, height: int, sigma: float, phase: int) -> Image.Image:
     return noise.crop((phase, 0, phase + width, height)).convert("RGB")
 
 
-@functools.lru_cache(maxsize=4)
-def _background(width: int, height: int) -> Image.Image:
-    """A sky-to-ground gradient with a few hills."""
+def sky_gradient(width: int, height: int) -> Image.Image:
+    """A blue-to-green sky-to-ground gradient: smooth content that compresses like a photo."""
     sky = Image.linear_gradient("L").resize((width, height))
-    image = Image.merge(
+    return Image.merge(
         "RGB",
         (
             sky.point(lambda v: 40 + v // 2),
@@ -151,6 +150,12 @@ def _background(width: int, height: int) -> Image.Image:
             sky.point(lambda v: 200 - v // 3),
         ),
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _background(width: int, height: int) -> Image.Image:
+    """A sky-to-ground gradient with a few hills."""
+    image = sky_gradient(width, height)
     draw = ImageDraw.Draw(image)
     for k in range(5):
         x = (k * 0.23 + 0.05) * width
