@@ -1,9 +1,10 @@
 """Operations on a running pipeline: `pipeline replay`, `backfill`, `redrive`, `gc`, and
 `pipeline bench-backfill`.
 
-They work against `pipeline up` (the embedded AWS at --endpoint, default the one `pipeline up`
-starts) and against a deployed stack (`--stack NAME` or PIPELINE_STACK: its outputs come from
-CloudFormation, the credentials from the usual AWS configuration).
+They work against `pipeline up` and against a deployed stack. Where: `--endpoint URL` (an
+embedded AWS), else `--stack NAME` / PIPELINE_STACK (a deployed stack: its outputs come from
+CloudFormation, credentials from the usual AWS configuration), else the `pipeline up` running in
+this folder (its state file), else $AWS_ENDPOINT_URL, else the default port of `pipeline up`.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def _target_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--endpoint",
         default=None,
-        help="AWS endpoint of an embedded stack (default: $AWS_ENDPOINT_URL, else "
-        f"{DEFAULT_ENDPOINT} unless --stack or PIPELINE_STACK names a deployed stack)",
+        help="AWS endpoint of an embedded stack (default: the `pipeline up` running in this "
+        f"folder, else $AWS_ENDPOINT_URL, else {DEFAULT_ENDPOINT}; --stack wins over both)",
     )
     group.add_argument("--stack", default=None, help="a deployed stack (CloudFormation name)")
     group.add_argument("--region", default=None, help="AWS region of the deployed stack")
@@ -44,12 +45,15 @@ def _target_args(parser: argparse.ArgumentParser) -> None:
 def connect(args: argparse.Namespace) -> Settings:
     """Point this process's AWS clients and settings at the chosen pipeline."""
     from pipeline.aws.stack_outputs import resolve_stack, stack_name_from
+    from pipeline.cli.target import STATE_FILE
 
     stack_name = None if args.endpoint else stack_name_from(args.stack)
     if stack_name:
         os.environ.pop("AWS_ENDPOINT_URL", None)
         reset_clients()
         os.environ.update(resolve_stack(stack_name, args.region).environment())
+    elif not args.endpoint and STATE_FILE.exists():
+        os.environ.update(json.loads(STATE_FILE.read_text())["env"])
     else:
         os.environ["AWS_ENDPOINT_URL"] = (
             args.endpoint or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
@@ -252,7 +256,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         f"  not ready        {r['not_ready']} (in flight, failed or deleted)",
         f"  missing          {r['assets']} assets: {pairs}",
         f"estimated CPU      {r['estimated_cpu_s']} s",
-        f"estimated cost     ${r['estimated_cost_usd']} (Lambda arm64, SQS, S3, DynamoDB)",
+        f"estimated cost     ${r['estimated_cost_usd']:.4f} (Lambda arm64, SQS, S3, DynamoDB)",
         f"requests sent      {r['published']}" + (" (dry run)" if args.dry_run else ""),
     ]
     _print(args, r, lines)

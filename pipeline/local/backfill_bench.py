@@ -153,7 +153,11 @@ def run_bench(records: int, send: bool = True) -> dict[str, Any]:
         return figures
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

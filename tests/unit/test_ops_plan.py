@@ -125,3 +125,20 @@ def test_progress_bar_renders_counts() -> None:
     line = bar.render(Progress(50, 200, "12 assets"))
     assert line.startswith("backfill [") and "25%" in line and "50/200 12 assets" in line
     assert bar.render(Progress(7, None, "moved")) == "backfill 7 moved"
+
+
+def test_pacer_holds_the_rate() -> None:
+    import time
+
+    from pipeline.usecases.backfill import Pacer
+
+    pacer = Pacer(rate=200)
+    started = time.monotonic()
+    for _ in range(5):
+        pacer.wait(10)  # 50 messages at 200 a second: at least 0.2 s after the first batch
+    assert time.monotonic() - started >= 0.19
+    unlimited = Pacer(rate=None)
+    started = time.monotonic()
+    for _ in range(100):
+        unlimited.wait(10)
+    assert time.monotonic() - started < 0.05
