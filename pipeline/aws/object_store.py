@@ -112,9 +112,6 @@ class ObjectStore:
                 deleted += len(keys)
         return deleted
 
-    def head(self, bucket: str, key: str) -> dict[str, Any]:
-        return dict(self._s3.head_object(Bucket=bucket, Key=key))
-
     @contextmanager
     def download_to_temp(self, bucket: str, key: str, max_bytes: int) -> Iterator[Path]:
         """Stream an object into a temporary file (removed afterwards), refusing oversize."""
