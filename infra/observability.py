@@ -1,22 +1,25 @@
-"""Observability: a first dashboard and one alarm per dead-letter queue.
+"""Observability: the dashboard and the alarms, both declared in `pipeline/` (the dashboard
+in `pipeline.dashboard`, the alarms in `pipeline.alarms`), and the alarm topic.
 
-A starting point: throughput, age of the oldest message, DLQ depth, worker errors and
-duration, API errors. Alarms have no action yet; wire them to a topic of your own.
+CloudFront's additional metrics (cache hit rate among them) are switched on for the
+distribution, since the dashboard charts the cache hit rate.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigw
-from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.alarms import Alarms
+from infra.dashboard import build_dashboard
 from infra.fanout import FanOut
 from infra.functions import PipelineFunction
+from infra.monitored import MonitoredResources
+from pipeline.dashboard import API_FUNCTION
 from pipeline.topology import Topology
-
-PERIOD = Duration.minutes(1)
 
 
 class Observability(Construct):
@@ -29,66 +32,34 @@ class Observability(Construct):
         fanout: FanOut,
         workers: dict[str, PipelineFunction],
         api: apigw.HttpApi,
+        api_function: PipelineFunction,
+        distribution: cloudfront.IDistribution,
     ) -> None:
         super().__init__(scope, construct_id)
-        dlqs: dict[str, sqs.IQueue] = {"rule": fanout.rule_dlq}
-        for part, work in fanout.queues.items():
-            dlqs[part] = work.dlq
-            dlqs[f"{part}-subscription"] = work.subscription_dlq
-        self.alarms: list[cw.Alarm] = []
-        for name, dlq in dlqs.items():
-            self.alarms.append(
-                cw.Alarm(
-                    self,
-                    f"{name.title().replace('-', '')}DlqNotEmpty",
-                    alarm_name=topology.name(f"{name}-dlq-not-empty"),
-                    alarm_description=f"Messages are waiting in the {name} dead-letter queue: "
-                    "find the cause in the worker logs, fix it, then redrive.",
-                    metric=dlq.metric_approximate_number_of_messages_visible(
-                        period=PERIOD, statistic="Maximum"
-                    ),
-                    threshold=0,
-                    comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    evaluation_periods=1,
-                    treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+        queues: dict[str, sqs.IQueue] = {f"{topology.rule}-dlq": fanout.rule_dlq}
+        for work in fanout.queues.values():
+            queues[work.spec.name] = work.queue
+            queues[work.spec.dlq_name] = work.dlq
+            queues[f"{work.spec.name}-subscription-dlq"] = work.subscription_dlq
+        functions: dict[str, lambda_.IFunction] = {
+            topology.queue(part).name: worker.function for part, worker in workers.items()
+        }
+        functions[API_FUNCTION] = api_function.function
+        self.resources = MonitoredResources(queues, functions, api, distribution)
+        subscription = cloudfront.CfnMonitoringSubscription
+        subscription(
+            self,
+            "CdnMetrics",
+            distribution_id=distribution.distribution_id,
+            monitoring_subscription=subscription.MonitoringSubscriptionProperty(
+                realtime_metrics_subscription_config=(
+                    subscription.RealtimeMetricsSubscriptionConfigProperty(
+                        realtime_metrics_subscription_status="Enabled"
+                    )
                 )
-            )
-
-        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=topology.name("overview"))
-        queues = [work.queue for work in fanout.queues.values()]
-        self.dashboard.add_widgets(
-            cw.GraphWidget(
-                title="Messages received",
-                left=[q.metric_number_of_messages_received(period=PERIOD) for q in queues],
-            ),
-            cw.GraphWidget(
-                title="Age of oldest message (s)",
-                left=[q.metric_approximate_age_of_oldest_message(period=PERIOD) for q in queues],
-            ),
-            cw.GraphWidget(
-                title="Dead-letter queue depth",
-                left=[
-                    q.metric_approximate_number_of_messages_visible(period=PERIOD)
-                    for q in dlqs.values()
-                ],
             ),
         )
-        functions = [w.function for w in workers.values()]
-        self.dashboard.add_widgets(
-            cw.GraphWidget(
-                title="Worker errors",
-                left=[f.metric_errors(period=PERIOD) for f in functions],
-            ),
-            cw.GraphWidget(
-                title="Worker duration p90 (ms)",
-                left=[f.metric_duration(period=PERIOD, statistic="p90") for f in functions],
-            ),
-            cw.GraphWidget(
-                title="API requests and errors",
-                left=[api.metric_count(period=PERIOD)],
-                right=[
-                    api.metric_client_error(period=PERIOD),
-                    api.metric_server_error(period=PERIOD),
-                ],
-            ),
-        )
+        self.dashboard = build_dashboard(self, "Dashboard", topology, self.resources)
+        self.alarm_set = Alarms(self, "Alarms", topology=topology, resources=self.resources)
+        self.alarms = list(self.alarm_set.alarms.values())
+        self.alarm_topic = self.alarm_set.topic

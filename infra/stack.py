@@ -89,6 +89,8 @@ class MediaPipelineStack(Stack):
             fanout=self.fanout,
             workers=self.processing.workers,
             api=self.ingest.api,
+            api_function=self.ingest.api_function,
+            distribution=self.delivery.distribution,
         )
 
         if config.cdn_signed:
@@ -117,6 +119,10 @@ class MediaPipelineStack(Stack):
             "DashboardName": (
                 self.observability.dashboard.dashboard_name,
                 "CloudWatch dashboard",
+            ),
+            "AlarmTopicArn": (
+                self.observability.alarm_topic.topic_arn,
+                "SNS topic of the alarms: subscribe to be notified",
             ),
         }
         for part, work in self.fanout.queues.items():

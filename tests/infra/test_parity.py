@@ -101,12 +101,10 @@ def test_event_pattern_is_the_same(synth: Synth, embedded: Embedded) -> None:
     )
     assert cloud == laptop
     # Both send the matching events to the one fan-out topic.
-    (topic,) = (r["Properties"] for r in synth.of_type("AWS::SNS::Topic").values())
-    assert topic["TopicName"] == embedded.topic
+    topics = {k: r["Properties"] for k, r in synth.of_type("AWS::SNS::Topic").items()}
+    (topic_id,) = (k for k, t in topics.items() if t["TopicName"] == embedded.topic)
     assert [t["Arn"].rsplit(":", 1)[-1] for t in embedded.rule["Targets"]] == [embedded.topic]
-    assert [resolve_ref(t["Arn"]) for t in rule["Targets"]] == list(
-        synth.of_type("AWS::SNS::Topic")
-    )
+    assert [resolve_ref(t["Arn"]) for t in rule["Targets"]] == [topic_id]
 
 
 def test_archive_is_the_same(synth: Synth, embedded: Embedded) -> None:
