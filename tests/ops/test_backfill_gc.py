@@ -159,3 +159,20 @@ def test_backfill_refuses_an_unknown_rendition(stack, capsys) -> None:
 
     assert main(["backfill", "--rendition", "nope", "--endpoint", stack.endpoint_url]) == 2
     assert "no rendition named nope" in capsys.readouterr().err
+
+
+def test_backfill_pages_through_the_catalog(stack, assets) -> None:
+    from pipeline.aws.queues import Queues
+    from pipeline.settings import Settings
+    from pipeline.usecases.backfill import Backfill
+
+    specs = (*media.DEFAULT_RENDITIONS, media.RenditionSpec("paged", 32, formats=("webp",)))
+    settings = Settings.from_env()
+    reports = [
+        Backfill(settings, catalog(stack), Queues(), specs, page_size=size).run(dry_run=True)
+        for size in (1, 500)
+    ]
+    one_by_one, whole = ({**r.to_dict(), "elapsed_s": 0} for r in reports)
+    assert one_by_one == whole
+    assert whole["scanned"] == len(list(catalog(stack).iter_records(["asset_id"])))
+    assert whole["pairs"] == {"paged": len(ready_assets(stack))}
