@@ -60,16 +60,21 @@ def parse_eventbridge_s3(event: dict[str, Any]) -> SourceObject:
         raise BadEvent(f"S3 event detail is incomplete: {exc}") from exc
 
 
-def parse_sqs_body(body: str) -> SourceObject:
+def _event_of(body: str) -> dict[str, Any]:
+    """The EventBridge event an SQS body carries (raw delivery, or in an SNS envelope)."""
     try:
         payload = json.loads(body)
     except json.JSONDecodeError as exc:
         raise BadEvent(f"message body is not JSON: {exc.msg}") from exc
     if isinstance(payload, dict) and payload.get("Type") == "Notification" and "Message" in payload:
-        return parse_sqs_body(payload["Message"])
+        return _event_of(payload["Message"])
     if not isinstance(payload, dict):
         raise BadEvent("message body is not a JSON object")
-    return parse_eventbridge_s3(payload)
+    return payload
+
+
+def parse_sqs_body(body: str) -> SourceObject:
+    return parse_eventbridge_s3(_event_of(body))
 
 
 # -- work messages: renditions asked for by a backfill ---------------------------------------
@@ -111,14 +116,7 @@ def rendition_request(source: SourceObject, renditions: list[dict[str, Any]]) ->
 
 def parse_work(body: str) -> Work:
     """An SQS body as work: an S3 upload event (whole part) or a renditions request."""
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise BadEvent(f"message body is not JSON: {exc.msg}") from exc
-    if isinstance(payload, dict) and payload.get("Type") == "Notification" and "Message" in payload:
-        return parse_work(payload["Message"])
-    if not isinstance(payload, dict):
-        raise BadEvent("message body is not a JSON object")
+    payload = _event_of(body)
     if payload.get("source") != WORK_SOURCE:
         return Work(parse_eventbridge_s3(payload))
     if payload.get("detail-type") != WORK_DETAIL_TYPE:
