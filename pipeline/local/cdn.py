@@ -123,6 +123,8 @@ class _CdnHandler(BaseHTTPRequestHandler):
                 self._error(403, why)
                 return
         item, cache = self._fetch(key)
+        if self.server.observer is not None:  # CloudFront's Requests and CacheHitRate
+            self.server.observer(cache == "Hit")
         if item is None:
             self._error(404 if cache in ("NoSuchKey", "404", "NotFound") else 502, cache)
             return
@@ -168,3 +170,4 @@ class CdnServer(ThreadingHTTPServer):
         self.bucket = bucket
         self.signer = signer
         self.cache = cache or EdgeCache()
+        self.observer: Any = None  # called with hit: bool for each request that reaches a key

@@ -71,11 +71,15 @@ def http_api_event(
 class _GatewayHandler(BaseHTTPRequestHandler):
     server: GatewayServer
     protocol_version = "HTTP/1.1"
+    _api_started: float | None = None  # set while an API request is served
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        started, self._api_started = getattr(self, "_api_started", None), None
+        if started is not None and self.server.observer is not None:  # API Gateway's metrics
+            self.server.observer(status, time.monotonic() - started)
         self.send_response(status)
         # CORS as the HTTP API's CORS configuration answers it (any origin; bearer tokens).
         self.send_header("Access-Control-Allow-Origin", "*")
@@ -94,6 +98,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         self._send(status, {"Content-Type": "application/problem+json"}, body.encode())
 
     def _handle(self) -> None:
+        self._api_started = None
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
             self._problem(413, "Too large", f"request body over {MAX_BODY_BYTES} bytes")
@@ -106,6 +111,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             content_type, content = static()
             self._send(200, {"Content-Type": content_type}, content)
             return
+        self._api_started = time.monotonic()
         try:
             claims = devauth.verify(self.server.jwt_secret, headers.get("authorization"))
         except devauth.Unauthorized as exc:
@@ -162,3 +168,5 @@ class GatewayServer(ThreadingHTTPServer):
         self.invocation_lock = threading.Lock()
         self.jwt_secret = jwt_secret
         self.static_routes = static_routes or {}
+        # Called with (status, seconds) for each API request (not the static routes).
+        self.observer: Callable[[int, float], None] | None = None

@@ -25,6 +25,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from pipeline.aws.clients import client
+from pipeline.local.emf import capture_worker_stdout
 from pipeline.local.lambda_context import LocalLambdaContext
 from pipeline.topology import QueueSpec
 
@@ -47,6 +48,8 @@ def _init_worker(env: dict[str, str], log_path: str | None) -> None:
         os.dup2(stream.fileno(), 1)
         os.dup2(stream.fileno(), 2)
         sys.stdout = sys.stderr = stream
+    # moto does not turn EMF lines into metrics: the worker's stdout does (pipeline.local.emf).
+    capture_worker_stdout(env.get("AWS_REGION"))
 
 
 class InvocationError(Exception):
@@ -107,6 +110,8 @@ class LocalRuntime:
         self._threads: list[threading.Thread] = []
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        # Told when each invocation starts and ends (platform metrics of the local stack).
+        self.observer: Any = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -163,12 +168,17 @@ class LocalRuntime:
             if not messages:
                 slots.release()
                 continue
+            started = time.monotonic()
             future = self._submit(source, messages)
             if future is None:
                 slots.release()
                 continue
+            if self.observer is not None:
+                self.observer.invocation_started(source.queue.name)
             future.add_done_callback(
-                lambda f, s=source, m=messages: self._settle(f, s, m, slots)  # type: ignore[misc]
+                lambda f, s=source, m=messages, t=started: self._settle(  # type: ignore[misc]
+                    f, s, m, slots, t
+                )
             )
 
     def _submit(self, source: EventSource, messages: list[dict[str, Any]]) -> Future[Any] | None:
@@ -193,7 +203,14 @@ class LocalRuntime:
         source: EventSource,
         messages: list[dict[str, Any]],
         slots: threading.BoundedSemaphore,
+        started: float | None = None,
     ) -> None:
+        if self.observer is not None and started is not None:
+            self.observer.invocation_ended(
+                source.queue.name,
+                time.monotonic() - started,
+                not future.cancelled() and future.exception() is not None,
+            )
         try:
             failed_ids = self._failed_ids(future, messages)
             done = [m for m in messages if m["MessageId"] not in failed_ids]

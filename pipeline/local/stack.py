@@ -19,10 +19,14 @@ import urllib3
 
 from pipeline.aws.clients import client, reset_clients
 from pipeline.aws.object_store import ObjectStore
+from pipeline.dashboard import API_FUNCTION
 from pipeline.delivery import HmacSigner
-from pipeline.local import devauth, moto_gaps
+from pipeline.local import devauth, moto_cloudwatch, moto_gaps
 from pipeline.local.cdn import CdnServer
+from pipeline.local.dashboard_route import dashboard_routes
+from pipeline.local.emf import capturing_emf
 from pipeline.local.gateway import GatewayServer
+from pipeline.local.platform_metrics import PlatformMetrics
 from pipeline.local.provision import Provisioned, provision
 from pipeline.local.runtime import EventSource, LocalRuntime
 from pipeline.local.web import static_routes
@@ -53,6 +57,7 @@ class LocalStack:
         self.signing_secret = devauth.new_secret()
         self.resources = Provisioned()
         self.runtime: LocalRuntime | None = None
+        self.platform_metrics: PlatformMetrics | None = None
         self._moto: Any = None
         self._servers: list[Any] = []
         self._threads: list[threading.Thread] = []
@@ -68,6 +73,7 @@ class LocalStack:
         opts = self.options
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         moto_gaps.apply()
+        moto_cloudwatch.apply()
         self._moto = ThreadedMotoServer(ip_address=opts.host, port=opts.port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -87,9 +93,19 @@ class LocalStack:
 
         from handlers.api import handler as api_handler
 
+        # What SQS, Lambda, API Gateway and CloudFront would publish to CloudWatch on AWS.
+        metrics = self.platform_metrics = PlatformMetrics(opts.topology, opts.region)
+        routes = {**static_routes(self.dev_token), **dashboard_routes(opts.topology, opts.region)}
         gateway = GatewayServer(
-            (opts.host, api_port), api_handler, self.jwt_secret, static_routes(self.dev_token)
+            (opts.host, api_port),
+            capturing_emf(api_handler, metrics.publisher),
+            self.jwt_secret,
+            routes,
         )
+        gateway.observer = lambda status, seconds: metrics.api_response(
+            API_FUNCTION, status, seconds
+        )
+        self._cdn_server.observer = metrics.cdn_request
         self.api_url = f"http://{opts.host}:{gateway.server_address[1]}"
         for server in (gateway, self._cdn_server):
             thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -105,12 +121,16 @@ class LocalStack:
             retry_delay_s=opts.retry_delay_s,
             log_path=opts.log_path,
         )
+        self.runtime.observer = metrics
         self.runtime.start()
+        metrics.start()
         return self
 
     def stop(self) -> None:
         if self.runtime is not None:
             self.runtime.stop()
+        if self.platform_metrics is not None:
+            self.platform_metrics.stop()
         for server in self._servers:
             server.shutdown()
             server.server_close()
