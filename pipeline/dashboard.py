@@ -83,7 +83,7 @@ def widgets(topology: Topology) -> tuple[Widget, ...]:
     return (
         Widget(
             "throughput",
-            "Throughput (per minute)",
+            "Throughput (per period)",
             "Count",
             (
                 _app(m.ASSETS_RECEIVED, "Sum", "received"),

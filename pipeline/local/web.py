@@ -34,6 +34,7 @@ def static_routes(dev_token: Callable[[], str]) -> dict[str, StaticRoute]:
         "/": index,
         "/app.js": asset("app.js"),
         "/blurhash.js": asset("blurhash.js"),
+        "/dashboard.js": asset("dashboard.js"),
         "/style.css": asset("style.css"),
         "/openapi.json": lambda: ("application/json", json.dumps(openapi_document()).encode()),
     }
