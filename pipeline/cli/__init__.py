@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "pipeline.cli.asset_commands",
     "pipeline.cli.media_commands",
     "pipeline.cli.ops_commands",
+    "pipeline.cli.stats_commands",
 )
 
 
