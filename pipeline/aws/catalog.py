@@ -55,6 +55,7 @@ def part_attr(part: str) -> str:
 class Claim:
     claimed: bool
     reason: str  # why not, when not claimed: "done", "failed", "in progress"
+    holder: str = ""  # who holds the lease, when claimed
 
 
 class Catalog:
@@ -206,10 +207,14 @@ class Catalog:
         uploaded_at: float,
         lease_s: int,
         attempt: int,
+        holder: str | None = None,
     ) -> Claim:
         """Take a part for this source object unless it is done, failed or leased already.
 
         Creates the record when the object arrived without one (uploaded straight to S3).
+        `holder` names the delivery (the SQS message id): the same message delivered again
+        means its earlier attempt is over (its worker died, or raised before releasing the
+        part), so it may take its own lease over instead of waiting for the lease to end.
         """
         now = time.time()
         claim = {
@@ -218,6 +223,8 @@ class Catalog:
             "lease_until": now + lease_s,
             "started_at": now,
             "attempt": attempt,
+            "holder": holder or uuid.uuid4().hex,
+            "uploaded_at": uploaded_at,
         }
         ok = self._update(
             asset_id,
@@ -245,18 +252,23 @@ class Catalog:
                 ":processing": PartState.PROCESSING.value,
                 ":time": now,
                 ":deleted": AssetState.DELETED.value,
+                ":holder": claim["holder"],
             },
             names={"#p": part_attr(part), "#v": "version", "#owner": "owner", "#state": "state"},
             condition=(
                 "(attribute_not_exists(#state) OR #state <> :deleted) AND ("
-                "attribute_not_exists(#p) OR #p.etag <> :etag "
+                "attribute_not_exists(#p) "
+                # another version of the object, unless the part holds a newer one already
+                "OR (#p.etag <> :etag AND (attribute_not_exists(#p.uploaded_at) "
+                "OR #p.uploaded_at < :uploaded_at)) "
                 "OR #p.#state IN (:pending_part, :retry) "
                 "OR (#p.#state = :failed AND #p.redrivable = :yes) "
-                "OR (#p.#state = :processing AND #p.lease_until < :time))"
+                "OR (#p.#state = :processing AND #p.lease_until < :time) "
+                "OR (#p.#state = :processing AND #p.etag = :etag AND #p.holder = :holder))"
             ),
         )
         if ok:
-            return Claim(True, "")
+            return Claim(True, "", str(claim["holder"]))
         record = self.get(asset_id) or {}
         if record.get("state") == AssetState.DELETED:
             return Claim(False, "deleted")
@@ -269,6 +281,7 @@ class Catalog:
         sets = ["#p.#state = :done", "#p.finished_at = :now", "#p.lease_until = :zero"]
         values: dict[str, Any] = {
             ":done": PartState.DONE.value,
+            ":processing": PartState.PROCESSING.value,
             ":now": time.time(),
             ":zero": 0,
             ":one": 1,
@@ -285,7 +298,9 @@ class Catalog:
             "SET " + ", ".join(sets) + " ADD #v :one, #runs :one",
             values=values,
             names=names,
-            condition="#p.etag = :etag AND #state <> :deleted",
+            # Only while processing: the SDK's retry of a completion whose answer was lost
+            # must not count the work twice.
+            condition="#p.etag = :etag AND #p.#state = :processing AND #state <> :deleted",
         )
 
     def fail_part(
@@ -364,13 +379,15 @@ class Catalog:
         self._update(
             asset_id,
             "SET #state = :deleted, deleted_at = :now, expires_at = :expires "
-            "REMOVE renditions, metadata, failure",
+            "REMOVE renditions, metadata, failure ADD #v :one",
             values={
                 ":deleted": AssetState.DELETED.value,
                 ":now": now,
                 ":expires": int(now + keep_s),
+                ":one": 1,
             },
-            names={"#state": "state"},
+            # The version moves, so a worker's refresh_state read before cannot revive it.
+            names={"#state": "state", "#v": "version"},
             condition="attribute_exists(asset_id)",
         )
 

@@ -30,7 +30,12 @@ def _config() -> Config:
 def client(service: str, region: str | None = None) -> Any:
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     session: Any = boto3.session.Session()  # the typed overloads want literal service names
-    return session.client(service, region_name=region or "us-east-1", config=_config())
+    built = session.client(service, region_name=region or "us-east-1", config=_config())
+    if os.environ.get("PIPELINE_FAULTS"):  # fault injection on the embedded stack only
+        from pipeline.local import faults
+
+        faults.install(built, service)
+    return built
 
 
 def reset_clients() -> None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from pipeline.aws.clients import client
 
 
@@ -114,8 +116,14 @@ class ObjectStore:
 
     @contextmanager
     def download_to_temp(self, bucket: str, key: str, max_bytes: int) -> Iterator[Path]:
-        """Stream an object into a temporary file (removed afterwards), refusing oversize."""
-        response = self._s3.get_object(Bucket=bucket, Key=key)
+        """Stream an object into a temporary file (removed afterwards), refusing oversize.
+        SourceGone if there is no such object (S3 reads are strongly consistent)."""
+        try:
+            response = self._s3.get_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in ("NoSuchKey", "404"):
+                raise SourceGone(key) from exc
+            raise
         length = int(response.get("ContentLength", 0))
         if length > max_bytes:
             response["Body"].close()
@@ -139,6 +147,10 @@ class ObjectStore:
         if range_header:
             kwargs["Range"] = range_header
         return dict(self._s3.get_object(**kwargs))
+
+
+class SourceGone(Exception):
+    """The object was deleted."""
 
 
 class ObjectTooLarge(Exception):

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "pipeline.cli.media_commands",
     "pipeline.cli.ops_commands",
     "pipeline.cli.stats_commands",
+    "pipeline.cli.reliability_commands",
 )
 
 

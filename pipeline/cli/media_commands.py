@@ -81,6 +81,10 @@ def register(subparsers: Any) -> None:
     video.add_argument("--json", metavar="FILE", type=Path, help="also write results as JSON")
     video.set_defaults(func=cmd_bench_video)
 
+    from pipeline.cli import reliability_commands  # bench pipeline, bench api
+
+    reliability_commands.register_bench(bench_sub)
+
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     failures = 0

@@ -27,6 +27,7 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -56,9 +57,24 @@ def _iso_millis(value: Any) -> Any:
 def _publish_to_sns(rule: Any, topic_arn: str, event: dict[str, Any]) -> None:
     from moto.sns.models import sns_backends
 
+    from pipeline.local import faults
+
     arn = parse_arn(topic_arn)
     backend = sns_backends[arn.account][arn.region]
+    # EventBridge retries a target that fails (for up to 24 hours on AWS); a few quick tries
+    # here, so an injected SNS fault (pipeline/local/faults.py) is retried as AWS would.
+    for attempt in range(SNS_ATTEMPTS):
+        try:
+            faults.check("sns", "Publish", topic_arn)
+            break
+        except faults.InjectedFault:
+            if attempt == SNS_ATTEMPTS - 1:
+                raise
+            time.sleep(min(0.05 * 2**attempt, 0.2))
     backend.publish(message=json.dumps(event), arn=topic_arn)
+
+
+SNS_ATTEMPTS = 20
 
 
 _ARCHIVE_ARN = re.compile(r'"archive-arn": "([^"]+)"')

@@ -20,11 +20,11 @@ from aws_lambda_powertools import Logger
 
 from pipeline import media
 from pipeline.aws.catalog import Catalog
-from pipeline.aws.object_store import ObjectStore, ObjectTooLarge
+from pipeline.aws.object_store import ObjectStore, ObjectTooLarge, SourceGone
 from pipeline.events import BadEvent, SourceObject, Work, parse_work
 from pipeline.keys import UploadKey, parse_upload_key, renditions_prefix
 from pipeline.metrics import PartReport
-from pipeline.model import AssetState
+from pipeline.model import AssetState, PartState
 from pipeline.observability import SERVICE
 from pipeline.settings import Settings
 from pipeline.topology import PART_RENDITIONS, QueueSpec
@@ -100,7 +100,7 @@ class PartWorker:
         self.produce = produce
         self.report = report
 
-    def handle(self, body: str, receive_count: int) -> Outcome:
+    def handle(self, body: str, receive_count: int, delivery_id: str | None = None) -> Outcome:
         work = parse_work(body)
         if work.renditions is not None:
             return self._requested(work, receive_count)
@@ -121,6 +121,7 @@ class PartWorker:
             uploaded_at=source.event_time,
             lease_s=self.queue.function_timeout_s,
             attempt=receive_count,
+            holder=delivery_id,
         )
         if not claim.claimed:
             logger.info("duplicate delivery skipped", extra={"reason": claim.reason})
@@ -130,6 +131,13 @@ class PartWorker:
         attempt = _Attempt(self, source, asset_id, receive_count, started)
         try:
             results = self._produce(source, upload)
+        except SourceGone:
+            if (self.catalog.get(asset_id) or {}).get("state") == AssetState.DELETED:
+                return Outcome(asset_id, "skipped", "deleted")
+            message = "The uploaded file was deleted before it could be processed. Upload it again."
+            self.catalog.fail_part(asset_id, self.part, source.etag, "gone", message, terminal=True)
+            attempt.ended("failed", self.catalog.refresh_state(asset_id), code="gone")
+            return Outcome(asset_id, "failed", message)
         except media.MediaError as exc:
             logger.warning("terminal failure", extra={"code": exc.code, "reason": exc.message})
             self.catalog.fail_part(
@@ -160,6 +168,15 @@ class PartWorker:
             logger.info("part done")
             return Outcome(asset_id, "done")
         record = self.catalog.get(asset_id) or {}
+        mine = record.get(f"part_{self.part}") or {}
+        if (
+            record.get("state") != AssetState.DELETED
+            and mine.get("state") == PartState.DONE
+            and mine.get("etag") == source.etag
+        ):
+            # Our own completion took effect but its answer was lost (the SDK retried it).
+            self.catalog.refresh_state(asset_id)
+            return Outcome(asset_id, "done")
         if record.get("state") == AssetState.DELETED:
             # Deleted while we worked: leave nothing behind.
             self.store.delete_prefix(self.settings.outputs_bucket, renditions_prefix(asset_id))

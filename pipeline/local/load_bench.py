@@ -1,0 +1,277 @@
+"""`pipeline bench pipeline` and `pipeline bench api`: the embedded stack under load.
+
+bench pipeline: N images uploaded through the API by C concurrent clients; end-to-end throughput
+and upload->ready latency, next to the engine alone (the same files through `media.render` and
+`media.extract_metadata` in a process pool as large as the stack's worker pool, in the same
+run). Their ratio is the pipeline's efficiency. Where the rest goes is read from the catalog
+(when each part was claimed and finished) and from the runtime's counters.
+
+bench api: the upload-grant and asset routes under C concurrent clients on loopback, bounded in
+requests and seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pipeline.aws.catalog import Catalog
+from pipeline.client import PipelineClient
+from pipeline.local.stack import LocalStack, StackOptions
+from pipeline.model import TERMINAL_ASSET_STATES
+from pipeline.topology import PARTS, Topology
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
+IMAGES = (
+    ("photo-12mp.jpg", "image/jpeg"),
+    ("portrait-orientation6-gps.jpg", "image/jpeg"),
+    ("progressive.jpg", "image/jpeg"),
+    ("landscape.webp", "image/webp"),
+    ("logo-alpha.png", "image/png"),
+    ("grayscale.jpg", "image/jpeg"),
+)
+
+
+def pct(values: list[float], q: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def _engine_one(path: str) -> float:
+    from pipeline import media
+
+    started = time.perf_counter()
+    media.render(path, media.DEFAULT_RENDITIONS)
+    media.extract_metadata(path)
+    return time.perf_counter() - started
+
+
+def engine_throughput(files: list[Path], workers: int) -> dict[str, Any]:
+    """The same files through the engine alone, in a pool of `workers` processes."""
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(_engine_one, [str(f) for f in files[:workers]]))  # warm: imports
+        started = time.perf_counter()
+        cpu = list(pool.map(_engine_one, [str(f) for f in files]))
+        wall = time.perf_counter() - started
+    return {
+        "assets": len(files),
+        "seconds": round(wall, 3),
+        "assets_per_s": round(len(files) / wall, 3),
+        "engine_s_per_asset": round(sum(cpu) / len(cpu), 4),
+    }
+
+
+def _files(count: int) -> list[tuple[Path, str]]:
+    picks = [IMAGES[i % len(IMAGES)] for i in range(count)]
+    return [(SAMPLES / name, mime) for name, mime in picks]
+
+
+def run_pipeline_bench(
+    assets: int = 40,
+    concurrency: int = 4,
+    workers: int | None = None,
+    json_path: str | None = None,
+    timeout_s: float = 600.0,
+) -> dict[str, Any]:
+    workers = workers or os.cpu_count() or 1
+    files = _files(assets)
+    engine = engine_throughput([f for f, _ in files], workers)
+    with tempfile.TemporaryDirectory() as folder:
+        options = StackOptions(
+            port=0,
+            workers=workers,
+            retry_delay_s=1,
+            log_path=str(Path(folder) / "workers.log"),
+            topology=Topology(prefix="bench"),
+        )
+        with LocalStack(options) as stack:
+            pipeline = _drive(stack, files, concurrency, timeout_s)
+            assert stack.runtime is not None
+            pipeline["runtime"] = dict(stack.runtime.stats)
+    efficiency = pipeline["assets_per_s"] / engine["assets_per_s"]
+    result = {
+        "assets": assets,
+        "concurrency": concurrency,
+        "workers": workers,
+        "cores": os.cpu_count(),
+        "engine": engine,
+        "pipeline": pipeline,
+        "efficiency": round(efficiency, 3),
+    }
+    print(report(result))
+    if json_path:
+        Path(json_path).write_text(json.dumps(result, indent=2))
+    return result
+
+
+def _drive(
+    stack: LocalStack, files: list[tuple[Path, str]], concurrency: int, timeout_s: float
+) -> dict[str, Any]:
+    api = PipelineClient(stack.api_url, stack.dev_token("bench"))
+    catalog = Catalog(stack.options.topology.table_name)
+    started = time.time()
+
+    def upload(item: tuple[Path, str]) -> str:
+        return str(api.upload_file(item[0], item[1])["asset_id"])
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        ids = list(pool.map(upload, files))
+    uploaded = time.time()
+    deadline = time.monotonic() + timeout_s
+    records: dict[str, dict[str, Any]] = {}
+    while time.monotonic() < deadline and len(records) < len(ids):
+        for asset_id in ids:
+            if asset_id in records:
+                continue
+            record = catalog.get(asset_id) or {}
+            if record.get("state") in TERMINAL_ASSET_STATES:
+                records[asset_id] = record
+        time.sleep(0.1)
+    done = list(records.values())
+    ready = [r for r in done if r.get("state") == "READY"]
+    end = max((r["finished_at"] for r in done), default=time.time())
+    wall = end - started
+    latencies = [r["finished_at"] - r["uploaded_at"] for r in done]
+    waits: dict[str, list[float]] = {p: [] for p in PARTS}
+    work: dict[str, list[float]] = {p: [] for p in PARTS}
+    for r in done:
+        for part in PARTS:
+            p = r.get(f"part_{part}") or {}
+            if p.get("started_at") and p.get("finished_at"):
+                waits[part].append(p["started_at"] - r["uploaded_at"])
+                work[part].append(p["finished_at"] - p["started_at"])
+    busy = sum(sum(v) for v in work.values())
+    return {
+        "assets": len(ids),
+        "ready": len(ready),
+        "not_terminal": len(ids) - len(done),
+        "seconds": round(wall, 3),
+        "uploads_s": round(uploaded - started, 3),
+        "assets_per_s": round(len(done) / wall, 3),
+        "latency_s": {q: round(pct(latencies, int(q[1:])), 3) for q in ("p50", "p95", "p99")},
+        "queue_wait_s": {p: round(statistics.fmean(v), 3) for p, v in waits.items() if v},
+        "part_s": {p: round(statistics.fmean(v), 3) for p, v in work.items() if v},
+        "worker_busy": round(busy / (wall * (stack.options.workers or 1)), 3),
+    }
+
+
+def report(result: dict[str, Any]) -> str:
+    e, p = result["engine"], result["pipeline"]
+    lines = [
+        f"engine only : {e['assets_per_s']:.2f} assets/s ({e['assets']} images, "
+        f"{result['workers']} processes, {e['engine_s_per_asset'] * 1000:.0f} ms CPU each)",
+        f"pipeline    : {p['assets_per_s']:.2f} assets/s ({p['ready']}/{p['assets']} READY, "
+        f"{result['concurrency']} clients, {result['workers']} workers) over {p['seconds']:.2f} s",
+        f"latency     : upload->ready p50 {p['latency_s']['p50']:.2f} s, "
+        f"p95 {p['latency_s']['p95']:.2f} s, p99 {p['latency_s']['p99']:.2f} s",
+        f"efficiency  : {result['efficiency']:.2f} (pipeline / engine; goal 0.8)",
+        "where the time goes (means per part):",
+    ]
+    for part in PARTS:
+        wait = p["queue_wait_s"].get(part, float("nan"))
+        busy = p["part_s"].get(part, float("nan"))
+        lines.append(
+            f"  {part:<10} upload->claimed {wait:.3f} s (event path, queue, receive, pool wait); "
+            f"claimed->done {busy:.3f} s (download, engine, outputs, catalog)"
+        )
+    lines.append(f"  worker processes busy {p['worker_busy'] * 100:.0f}% of the run")
+    return "\n".join(lines)
+
+
+# -- the API -----------------------------------------------------------------------------------
+def run_api_bench(
+    requests: int = 2000,
+    concurrency: int = 8,
+    max_seconds: float = 60.0,
+    json_path: str | None = None,
+) -> dict[str, Any]:
+    """Grants, asset reads and listings from `concurrency` clients on loopback; bounded."""
+    with tempfile.TemporaryDirectory() as folder:
+        options = StackOptions(
+            port=0,
+            workers=1,
+            log_path=str(Path(folder) / "workers.log"),
+            topology=Topology(prefix="apibench"),
+        )
+        with LocalStack(options) as stack:
+            result = _hammer(stack, requests, concurrency, max_seconds)
+    result.update({"concurrency": concurrency, "cores": os.cpu_count()})
+    print(api_report(result))
+    if json_path:
+        Path(json_path).write_text(json.dumps(result, indent=2))
+    return result
+
+
+def _hammer(
+    stack: LocalStack, requests: int, concurrency: int, max_seconds: float
+) -> dict[str, Any]:
+    api = PipelineClient(stack.api_url, stack.dev_token("load"), timeout_s=10)
+    seed = [api.create_upload(f"seed-{i}.jpg", "image/jpeg", 1000)["asset_id"] for i in range(20)]
+    lock = threading.Lock()
+    timings: dict[str, list[float]] = {"grant": [], "get": [], "list": []}
+    errors: list[str] = []
+    counter = iter(range(requests))
+    deadline = time.monotonic() + max_seconds
+
+    def worker() -> None:
+        for i in counter:
+            if time.monotonic() > deadline:
+                return
+            kind = ("grant", "get", "list")[i % 3]
+            started = time.perf_counter()
+            try:
+                if kind == "grant":
+                    api.create_upload(f"load-{i}.jpg", "image/jpeg", 50_000)
+                elif kind == "get":
+                    api.get_asset(seed[i % len(seed)])
+                else:
+                    api.list_assets(limit=10)
+            except Exception as exc:
+                with lock:
+                    errors.append(f"{kind}: {exc}")
+                continue
+            with lock:
+                timings[kind].append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    every = [t for v in timings.values() for t in v]
+    return {
+        "requests": len(every) + len(errors),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "seconds": round(wall, 3),
+        "requests_per_s": round(len(every) / wall, 1),
+        "p50_ms": round(pct(every, 50) * 1000, 1),
+        "p99_ms": round(pct(every, 99) * 1000, 1),
+        "routes": {
+            k: {"count": len(v), "p99_ms": round(pct(v, 99) * 1000, 1)} for k, v in timings.items()
+        },
+    }
+
+
+def api_report(result: dict[str, Any]) -> str:
+    routes = ", ".join(
+        f"{k} p99 {v['p99_ms']:.1f} ms ({v['count']})" for k, v in result["routes"].items()
+    )
+    return (
+        f"api: {result['requests']} requests from {result['concurrency']} clients in "
+        f"{result['seconds']:.2f} s: {result['requests_per_s']:.1f} req/s, "
+        f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+        f"{result['errors']} errors\n  {routes}"
+    )
