@@ -1,0 +1,50 @@
+"""Bounded load on the API (loopback only) and a short fuzzing run of the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.local import faults
+from pipeline.local.load_bench import run_api_bench
+from pipeline.media.fuzz import default_seeds, mutate, run_fuzz
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
+
+
+@pytest.mark.stack
+def test_api_routes_under_concurrent_clients_answer_without_errors() -> None:
+    result = run_api_bench(requests=300, concurrency=8, max_seconds=30)
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["requests"] == 300
+    assert result["p99_ms"] < 2000
+
+
+def test_mutated_files_raise_only_media_errors_within_the_memory_cap() -> None:
+    report = run_fuzz(default_seeds(), seconds=12, seed=7, memory_mb=1024)
+    assert report.files > 50
+    assert report.findings == [], report.summary()
+    assert report.peak_rss_mb < 1024
+
+
+def test_mutations_are_reproducible() -> None:
+    import random
+
+    data = (SAMPLES / "grayscale.jpg").read_bytes()
+    assert mutate(data, random.Random(3)) == mutate(data, random.Random(3))
+
+
+def test_fault_rules_are_checked_and_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="error must be one of"):
+        faults.parse_rules('[{"error": "explode"}]')
+    monkeypatch.setenv(
+        faults.ENV,
+        '[{"service": "sns", "operation": "Publish", "count": 2, "scope": "main", "error": "500"}]',
+    )
+    with pytest.raises(faults.InjectedFault):
+        faults.check("sns", "Publish")
+    with pytest.raises(faults.InjectedFault):
+        faults.check("sns", "Publish")
+    faults.check("sns", "Publish")  # the count is spent
+    faults.check("s3", "GetObject")  # no rule
