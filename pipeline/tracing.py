@@ -1,7 +1,7 @@
 """X-Ray tracing of the handlers, off unless PIPELINE_TRACING=1.
 
 Powertools' `Tracer` imports the X-Ray SDK and patches boto3 when it is built, which costs
-cold start (`pipeline bench-coldstart` measures it); so it is built only when switched on.
+cold start (`pipeline bench coldstart` measures it); so it is built only when switched on.
 """
 
 from __future__ import annotations

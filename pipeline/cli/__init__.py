@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Sequence
+from typing import Any
 
 # Modules that add sub-commands; each exposes `register(subparsers)` and sets `func` on its parsers.
 COMMAND_MODULES = (
@@ -15,6 +16,16 @@ COMMAND_MODULES = (
     "pipeline.cli.stats_commands",
     "pipeline.cli.reliability_commands",
 )
+
+
+def bench_group(subparsers: Any) -> Any:
+    """The sub-commands of `pipeline bench WHAT`, shared by every module that adds a benchmark."""
+    group = getattr(subparsers, "bench_group", None)
+    if group is None:
+        bench = subparsers.add_parser("bench", help="benchmarks that print figures")
+        group = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+        subparsers.bench_group = group
+    return group
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pipeline.cli import bench_group
 from pipeline.media import (
     DEFAULT_RENDITIONS,
     MediaError,
@@ -56,8 +57,7 @@ def register(subparsers: Any) -> None:
     )
     render_parser.set_defaults(func=cmd_render)
 
-    bench = subparsers.add_parser("bench", help="benchmarks")
-    bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+    bench_sub = bench_group(subparsers)
     engine = bench_sub.add_parser(
         "engine",
         help="time this engine against naive Pillow and pyvips on JPEG photos",
@@ -80,10 +80,6 @@ def register(subparsers: Any) -> None:
     video.add_argument("--seconds", type=float, default=5.0, help="length of synthetic clips")
     video.add_argument("--json", metavar="FILE", type=Path, help="also write results as JSON")
     video.set_defaults(func=cmd_bench_video)
-
-    from pipeline.cli import reliability_commands  # bench pipeline, bench api
-
-    reliability_commands.register_bench(bench_sub)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

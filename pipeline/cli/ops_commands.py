@@ -1,5 +1,5 @@
 """Operations on a running pipeline: `pipeline replay`, `backfill`, `redrive`, `gc`, and
-`pipeline bench-backfill`.
+`pipeline bench backfill`.
 
 They work against `pipeline up` and against a deployed stack. Where: `--endpoint URL` (an
 embedded AWS), else `--stack NAME` / PIPELINE_STACK (a deployed stack: its outputs come from
@@ -20,6 +20,7 @@ from typing import Any
 
 from pipeline import media
 from pipeline.aws.clients import reset_clients
+from pipeline.cli import bench_group
 from pipeline.cli.progress_bar import ProgressBar
 from pipeline.settings import Settings, get_settings
 
@@ -166,8 +167,8 @@ def register(subparsers: Any) -> None:
     _target_args(gc)
     gc.set_defaults(func=cmd_gc)
 
-    bench = subparsers.add_parser(
-        "bench-backfill",
+    bench = bench_group(subparsers).add_parser(
+        "backfill",
         help="time a backfill plan over N synthetic catalog records on an embedded AWS",
     )
     bench.add_argument(

@@ -10,8 +10,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.cli import bench_group
+
 
 def register(subparsers: Any) -> None:
+    register_bench(bench_group(subparsers))
     chaos = subparsers.add_parser(
         "chaos",
         help="the fault suite on an embedded stack: nothing lost, nothing duplicated",

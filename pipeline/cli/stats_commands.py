@@ -1,4 +1,4 @@
-"""`pipeline stats`: the dashboard's figures in the terminal; `pipeline bench-coldstart`."""
+"""`pipeline stats`: the dashboard's figures in the terminal; `pipeline bench coldstart`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any
 
+from pipeline.cli import bench_group
 from pipeline.cli.target import NoTarget, add_target_args, resolve
 
 
@@ -23,8 +24,8 @@ def register(subparsers: Any) -> None:
     stats.add_argument("--watch", type=float, default=0, help="redraw every N seconds")
     stats.set_defaults(func=cmd_stats)
 
-    bench = subparsers.add_parser(
-        "bench-coldstart",
+    bench = bench_group(subparsers).add_parser(
+        "coldstart",
         help="cold-start import time of each handler, with and without tracing",
     )
     bench.add_argument("--runs", type=int, default=5, help="fresh interpreters per figure")

@@ -1,4 +1,4 @@
-"""`pipeline bench-backfill`: a backfill plan over N synthetic catalog records, timed.
+"""`pipeline bench backfill`: a backfill plan over N synthetic catalog records, timed.
 
 An embedded AWS runs in a child process (so this process holds only the backfill), the topology
 is provisioned in it, N READY assets rendered with the built-in specs are written to the
