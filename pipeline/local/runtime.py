@@ -169,7 +169,14 @@ class LocalRuntime:
                 slots.release()
                 continue
             started = time.monotonic()
-            future = self._submit(source, messages)
+            try:
+                future = self._submit(source, messages)
+            except Exception:
+                # Not even a fresh worker pool: the messages come back after their visibility
+                # timeout, and this queue keeps being polled.
+                log.exception("could not hand a batch from %s to a worker", source.queue.name)
+                future = None
+                time.sleep(1)
             if future is None:
                 slots.release()
                 continue
