@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -50,6 +50,24 @@ def _init_worker(env: dict[str, str], log_path: str | None) -> None:
         sys.stdout = sys.stderr = stream
     # moto does not turn EMF lines into metrics: the worker's stdout does (pipeline.local.emf).
     capture_worker_stdout(env.get("AWS_REGION"))
+
+
+def _batch_call(call: Any, url: str, entries: list[dict[str, Any]], tries: int = 5) -> None:
+    """A delete or visibility batch call, retried until every entry is through, as the event
+    source mapping does: a message left undeleted would run again a visibility timeout later."""
+    for attempt in range(tries):
+        try:
+            response = call(QueueUrl=url, Entries=entries)
+        except Exception:
+            if attempt == tries - 1:
+                raise
+        else:
+            retry = {f["Id"] for f in response.get("Failed", []) if not f.get("SenderFault")}
+            entries = [e for e in entries if e["Id"] in retry]
+            if not entries:
+                return
+        time.sleep(0.2 * 2**attempt)
+    log.warning("%d entries of a batch call to %s still failing", len(entries), url)
 
 
 class InvocationError(Exception):
@@ -109,6 +127,7 @@ class LocalRuntime:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pool: ProcessPoolExecutor | None = None
+        self._settlers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="settle")
         self._pool_lock = threading.Lock()
         # Told when each invocation starts and ends (platform metrics of the local stack).
         self.observer: Any = None
@@ -129,6 +148,7 @@ class LocalRuntime:
             thread.join(timeout=self.poll_wait_s + 30)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        self._settlers.shutdown(wait=True)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -182,9 +202,10 @@ class LocalRuntime:
                 continue
             if self.observer is not None:
                 self.observer.invocation_started(source.queue.name)
+            # Settled off the executor's own thread, which must stay free to collect results.
             future.add_done_callback(
-                lambda f, s=source, m=messages, t=started: self._settle(  # type: ignore[misc]
-                    f, s, m, slots, t
+                lambda f, s=source, m=messages, t=started: self._settlers.submit(  # type: ignore[misc]
+                    self._settle, f, s, m, slots, t
                 )
             )
 
@@ -224,17 +245,19 @@ class LocalRuntime:
             failed = [m for m in messages if m["MessageId"] in failed_ids]
             sqs = client("sqs", self.region)
             if done:
-                sqs.delete_message_batch(
-                    QueueUrl=source.url,
-                    Entries=[
+                _batch_call(
+                    sqs.delete_message_batch,
+                    source.url,
+                    [
                         {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
                         for i, m in enumerate(done)
                     ],
                 )
             if failed and self.retry_delay_s is not None:
-                sqs.change_message_visibility_batch(
-                    QueueUrl=source.url,
-                    Entries=[
+                _batch_call(
+                    sqs.change_message_visibility_batch,
+                    source.url,
+                    [
                         {
                             "Id": str(i),
                             "ReceiptHandle": m["ReceiptHandle"],
