@@ -13,7 +13,7 @@ from pipeline.media.colour import drop_opaque_alpha, to_srgb, to_working_mode
 from pipeline.media.decode import Opened, decode_first_frame, open_image
 from pipeline.media.encode import encode
 from pipeline.media.geometry import Plan, plan
-from pipeline.media.limits import DEFAULT_LIMITS, Limits
+from pipeline.media.limits import DEFAULT_LIMITS, Deadline, Limits
 from pipeline.media.source import Source
 from pipeline.media.specs import OUTPUT_FORMATS, RenditionSpec
 from pipeline.media.video_sniff import is_video
@@ -80,24 +80,29 @@ def render(
         return []
     with open_image(source, limits) as opened:
         images = render_images(opened, specs)
-        out: list[Rendition] = []
-        for spec in specs:
-            image = images[spec.name]
-            for fmt in spec.formats:
-                opened.deadline.check("encoding")
-                data = encode(image, fmt, spec.quality)
-                out.append(
-                    Rendition(
-                        spec_name=spec.name,
-                        fingerprint=spec.fingerprint,
-                        format=fmt,
-                        mime=OUTPUT_FORMATS[fmt],
-                        width=image.width,
-                        height=image.height,
-                        data=data,
-                    )
+        return encode_renditions([(spec, images[spec.name]) for spec in specs], opened.deadline)
+
+
+def encode_renditions(
+    sized: Sequence[tuple[RenditionSpec, Image.Image]], deadline: Deadline
+) -> list[Rendition]:
+    """Each sized image in every format of its spec."""
+    out: list[Rendition] = []
+    for spec, image in sized:
+        for fmt in spec.formats:
+            deadline.check("encoding")
+            out.append(
+                Rendition(
+                    spec_name=spec.name,
+                    fingerprint=spec.fingerprint,
+                    format=fmt,
+                    mime=OUTPUT_FORMATS[fmt],
+                    width=image.width,
+                    height=image.height,
+                    data=encode(image, fmt, spec.quality),
                 )
-        return out
+            )
+    return out
 
 
 def render_images(opened: Opened, specs: Sequence[RenditionSpec]) -> dict[str, Image.Image]:

@@ -11,17 +11,16 @@ from typing import Any
 from PIL import Image
 
 from pipeline.media.colour import drop_opaque_alpha
-from pipeline.media.encode import encode
 from pipeline.media.geometry import plan
 from pipeline.media.hashes import phash
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
 from pipeline.media.palette import dominant_colours
 from pipeline.media.placeholders import blurhash, thumbhash
 from pipeline.media.poster import Poster, choose_poster
-from pipeline.media.renditions import REDUCING_GAP, Rendition
+from pipeline.media.renditions import REDUCING_GAP, Rendition, encode_renditions
 from pipeline.media.sniff import MIME_TYPES, declared_matches
 from pipeline.media.source import Source
-from pipeline.media.specs import OUTPUT_FORMATS, RenditionSpec
+from pipeline.media.specs import RenditionSpec
 from pipeline.media.video_preview import PREVIEW_MIME, VideoPreview, encode_preview
 from pipeline.media.video_probe import OpenedVideo, VideoFacts, open_video, typed_video_errors
 
@@ -58,7 +57,7 @@ def render_video(
 def poster_renditions(
     opened: OpenedVideo, image: Image.Image, specs: Sequence[RenditionSpec]
 ) -> list[Rendition]:
-    out: list[Rendition] = []
+    sized: list[tuple[RenditionSpec, Image.Image]] = []
     for spec in specs:
         opened.deadline.check("resizing")
         p = plan(spec, image.width, image.height)
@@ -68,22 +67,8 @@ def poster_renditions(
             resized = image.resize(
                 p.size, Image.Resampling.LANCZOS, box=p.box, reducing_gap=REDUCING_GAP
             )
-        resized = drop_opaque_alpha(resized)
-        for fmt in spec.formats:
-            opened.deadline.check("encoding")
-            data = encode(resized, fmt, spec.quality)
-            out.append(
-                Rendition(
-                    spec_name=spec.name,
-                    fingerprint=spec.fingerprint,
-                    format=fmt,
-                    mime=OUTPUT_FORMATS[fmt],
-                    width=resized.width,
-                    height=resized.height,
-                    data=data,
-                )
-            )
-    return out
+        sized.append((spec, drop_opaque_alpha(resized)))
+    return encode_renditions(sized, opened.deadline)
 
 
 def video_metadata(
