@@ -6,8 +6,10 @@ needed, so it costs well under a millisecond and needs no numpy at run time.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from functools import lru_cache
+from typing import Protocol
 
 from PIL import Image
 
@@ -51,3 +53,20 @@ def phash(image: Image.Image) -> str:
 def hamming(a: str, b: str) -> int:
     """Number of differing bits between two hex hashes."""
     return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+class SeekableReader(Protocol):
+    def tell(self) -> int: ...
+    def seek(self, offset: int, whence: int = 0) -> int: ...
+    def read(self, size: int = -1) -> bytes: ...
+
+
+def sha256_of(reader: SeekableReader) -> str:
+    """SHA-256 of a whole seekable input, leaving its position where it was."""
+    position = reader.tell()
+    reader.seek(0)
+    digest = hashlib.sha256()
+    while chunk := reader.read(1 << 20):
+        digest.update(chunk)
+    reader.seek(position)
+    return digest.hexdigest()

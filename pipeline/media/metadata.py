@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any
 
@@ -11,14 +10,14 @@ from PIL import Image
 from pipeline.media.colour import profile_description, to_srgb, to_working_mode
 from pipeline.media.decode import Opened, decode_first_frame, open_image
 from pipeline.media.exif import read_exif
-from pipeline.media.hashes import phash
+from pipeline.media.hashes import phash, sha256_of
 from pipeline.media.iptc_xmp import XmpFacts, read_iptc_xmp
 from pipeline.media.jpeg import read_sof
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
 from pipeline.media.palette import dominant_colours
 from pipeline.media.placeholders import blurhash, thumbhash
 from pipeline.media.renditions import TRANSPOSE
-from pipeline.media.sniff import MIME_TYPES, declared_matches
+from pipeline.media.sniff import MIME_TYPES, declared_record
 from pipeline.media.source import Source
 from pipeline.media.video_sniff import is_video
 
@@ -77,13 +76,13 @@ def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) 
         "iptc_xmp": iptc_xmp,
         "xmp_orientation": xmp.orientation,
         "bytes": opened.reader.size,
-        "sha256": _sha256(opened),
+        "sha256": sha256_of(opened.reader),
     }
     record["phash"] = phash(preview)
     record["palette"] = dominant_colours(preview)
     record["blurhash"] = blurhash(preview)
     record["thumbhash"] = thumbhash(preview)
-    record["declared"] = _declared(opened, declared_mime, filename)
+    record["declared"] = declared_record(opened.format, declared_mime, filename)
     record["warnings"] = warnings
     return record
 
@@ -142,26 +141,3 @@ def _bit_depth(opened: Opened) -> int:
 
 def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or image.has_transparency_data
-
-
-def _sha256(opened: Opened) -> str:
-    reader = opened.reader
-    position = reader.tell()
-    reader.seek(0)
-    digest = hashlib.sha256()
-    while chunk := reader.read(1 << 20):
-        digest.update(chunk)
-    reader.seek(position)
-    return digest.hexdigest()
-
-
-def _declared(
-    opened: Opened, declared_mime: str | None, filename: str | None
-) -> dict[str, Any] | None:
-    if declared_mime is None and filename is None:
-        return None
-    return {
-        "mime": declared_mime,
-        "filename": filename,
-        "mismatch": not declared_matches(opened.format, declared_mime, filename),
-    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 SNIFF_BYTES = 4096  # callers should pass at least 64; more lets text and SVG be told apart
 
@@ -271,3 +272,16 @@ def declared_matches(detected: str, declared_mime: str | None, filename: str | N
         if extension and extension not in extensions:
             return False
     return True
+
+
+def declared_record(
+    detected: str, declared_mime: str | None, filename: str | None
+) -> dict[str, Any] | None:
+    """The `declared` field of a metadata record: what the client said, and whether it fits."""
+    if declared_mime is None and filename is None:
+        return None
+    return {
+        "mime": declared_mime,
+        "filename": filename,
+        "mismatch": not declared_matches(detected, declared_mime, filename),
+    }

@@ -4,7 +4,6 @@ an image's, with the video's own facts added."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,13 +11,13 @@ from PIL import Image
 
 from pipeline.media.colour import drop_opaque_alpha
 from pipeline.media.geometry import plan
-from pipeline.media.hashes import phash
+from pipeline.media.hashes import phash, sha256_of
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
 from pipeline.media.palette import dominant_colours
 from pipeline.media.placeholders import blurhash, thumbhash
 from pipeline.media.poster import Poster, choose_poster
 from pipeline.media.renditions import REDUCING_GAP, Rendition, encode_renditions
-from pipeline.media.sniff import MIME_TYPES, declared_matches
+from pipeline.media.sniff import MIME_TYPES, declared_record
 from pipeline.media.source import Source
 from pipeline.media.specs import RenditionSpec
 from pipeline.media.video_preview import PREVIEW_MIME, VideoPreview, encode_preview
@@ -119,12 +118,12 @@ def _record(
         "audio": _audio_fields(facts),
         "creation_time": facts.creation_time,
         "bytes": opened.reader.size,
-        "sha256": _sha256(opened),
+        "sha256": sha256_of(opened.reader),
         "phash": phash(small),
         "palette": dominant_colours(small),
         "blurhash": blurhash(small),
         "thumbhash": thumbhash(small),
-        "declared": _declared(facts.format, declared_mime, filename),
+        "declared": declared_record(facts.format, declared_mime, filename),
         "warnings": warnings,
     }
 
@@ -154,25 +153,4 @@ def _audio_fields(facts: VideoFacts) -> dict[str, Any] | None:
         "channels": audio.channels,
         "sample_rate": audio.sample_rate,
         "bitrate": audio.bitrate,
-    }
-
-
-def _sha256(opened: OpenedVideo) -> str:
-    reader = opened.reader
-    position = reader.tell()
-    reader.seek(0)
-    digest = hashlib.sha256()
-    while chunk := reader.read(1 << 20):
-        digest.update(chunk)
-    reader.seek(position)
-    return digest.hexdigest()
-
-
-def _declared(fmt: str, declared_mime: str | None, filename: str | None) -> dict[str, Any] | None:
-    if declared_mime is None and filename is None:
-        return None
-    return {
-        "mime": declared_mime,
-        "filename": filename,
-        "mismatch": not declared_matches(fmt, declared_mime, filename),
     }
