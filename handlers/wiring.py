@@ -18,12 +18,6 @@ from pipeline.usecases.process_part import PartWorker, media_limits, video_previ
 from pipeline.usecases.produce import metadata_producer, rendition_producer
 
 
-def rendition_specs(settings: Settings) -> tuple[media.RenditionSpec, ...]:
-    if settings.renditions_file:
-        return media.load_rendition_specs(settings.renditions_file)
-    return media.DEFAULT_RENDITIONS
-
-
 def url_signer(settings: Settings) -> UrlSigner | None:
     if settings.cdn_signing == "hmac":
         if not settings.cdn_signing_secret:
@@ -71,7 +65,7 @@ def part_worker(part: str) -> PartWorker:
         produce = rendition_producer(
             s.store,
             s.settings.outputs_bucket,
-            rendition_specs(s.settings),
+            media.load_rendition_specs(s.settings.renditions_file),
             limits,
             video_preview(s.settings),
         )

@@ -12,7 +12,6 @@ from typing import Any
 
 from pipeline.cli import bench_group
 from pipeline.media import (
-    DEFAULT_RENDITIONS,
     MediaError,
     VideoPreview,
     extract_metadata,
@@ -149,7 +148,7 @@ def _video_parts(m: dict[str, Any]) -> list[str]:
 
 def cmd_render(args: argparse.Namespace) -> int:
     try:
-        specs = load_rendition_specs(args.spec) if args.spec else DEFAULT_RENDITIONS
+        specs = load_rendition_specs(args.spec or None)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

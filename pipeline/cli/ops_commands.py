@@ -225,8 +225,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def rendition_specs(path: str | None) -> tuple[media.RenditionSpec, ...]:
-    path = path or os.environ.get("PIPELINE_RENDITIONS_FILE") or None
-    return media.load_rendition_specs(path) if path else media.DEFAULT_RENDITIONS
+    """The specs of `--renditions-file`, else those the workers use (the settings')."""
+    return media.load_rendition_specs(path or get_settings().renditions_file)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

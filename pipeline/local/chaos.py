@@ -32,6 +32,7 @@ from typing import Any
 
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.clients import client
+from pipeline.aws.queues import Queues
 from pipeline.client import PipelineClient
 from pipeline.events import BadEvent, parse_work
 from pipeline.local.faults import ENV
@@ -149,19 +150,8 @@ class Run:
             time.sleep(0.2)
 
     def depth(self) -> int:
-        sqs = client("sqs")
-        total = 0
-        for url in self.queue_urls.values():
-            attrs = sqs.get_queue_attributes(
-                QueueUrl=url,
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                ],
-            )["Attributes"]
-            total += int(attrs["ApproximateNumberOfMessages"])
-            total += int(attrs["ApproximateNumberOfMessagesNotVisible"])
-        return total
+        queues = Queues()
+        return sum(sum(queues.depth(url)) for url in self.queue_urls.values())
 
     def wait_drained(self, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.aws.clients import client
+from pipeline.aws.queues import Queues
 from pipeline.dashboard import NAMESPACES, QUEUE, all_metrics
 from pipeline.local.emf import MetricPublisher
 from pipeline.local.moto_cloudwatch import oldest_message_age_s
@@ -88,22 +89,14 @@ class PlatformMetrics:
         return self._queue_urls[logical]
 
     def sample(self) -> None:
-        sqs = client("sqs", self.region)
+        queues = Queues(self.region)
         namespace = NAMESPACES[QUEUE]
         for logical in self.monitored_queues():
             url = self._url(logical)
             if url is None:
                 continue
-            attrs = sqs.get_queue_attributes(
-                QueueUrl=url,
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                ],
-            )["Attributes"]
             name = self.topology.name(logical)
-            visible = float(attrs.get("ApproximateNumberOfMessages", 0))
-            in_flight = float(attrs.get("ApproximateNumberOfMessagesNotVisible", 0))
+            visible, in_flight = (float(n) for n in queues.depth(url))
             age = oldest_message_age_s(name, self.region) or 0.0
             for metric, value, unit in (
                 ("ApproximateNumberOfMessagesVisible", visible, "Count"),

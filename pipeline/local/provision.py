@@ -13,6 +13,7 @@ from pipeline.topology import Topology
 @dataclass
 class Provisioned:
     queue_urls: dict[str, str] = field(default_factory=dict)  # queue name -> url
+    queue_arns: dict[str, str] = field(default_factory=dict)  # queue name -> arn
     dlq_urls: dict[str, str] = field(default_factory=dict)  # queue name -> its DLQ url
     topic_arn: str = ""
     archive_arn: str = ""
@@ -86,6 +87,7 @@ def provision(
             Attributes={"RawMessageDelivery": "true"},
         )
         out.queue_urls[queue.name] = url
+        out.queue_arns[queue.name] = arn
         out.dlq_urls[queue.name] = dlq_url
 
     events.put_rule(

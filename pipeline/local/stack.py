@@ -17,7 +17,7 @@ from typing import Any
 
 import urllib3
 
-from pipeline.aws.clients import client, reset_clients
+from pipeline.aws.clients import reset_clients
 from pipeline.aws.object_store import ObjectStore
 from pipeline.dashboard import API_FUNCTION
 from pipeline.delivery import HmacSigner
@@ -191,15 +191,14 @@ class LocalStack:
         services.cache_clear()
 
     def _event_sources(self) -> list[EventSource]:
-        sqs = client("sqs", self.options.region)
-        sources = []
-        for queue in self.options.topology.queues:
-            url = self.resources.queue_urls[queue.name]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-                "QueueArn"
-            ]
-            sources.append(EventSource(queue=queue, url=url, arn=arn))
-        return sources
+        return [
+            EventSource(
+                queue=queue,
+                url=self.resources.queue_urls[queue.name],
+                arn=self.resources.queue_arns[queue.name],
+            )
+            for queue in self.options.topology.queues
+        ]
 
     def dev_token(self, subject: str = "dev") -> str:
         return devauth.sign(self.jwt_secret, subject)

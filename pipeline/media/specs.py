@@ -127,8 +127,11 @@ def parse_rendition_specs(document: Any) -> tuple[RenditionSpec, ...]:
     return specs
 
 
-def load_rendition_specs(path: str | os.PathLike[str]) -> tuple[RenditionSpec, ...]:
-    """Read a JSON rendition config file; raises ValueError naming the file on any problem."""
+def load_rendition_specs(path: str | os.PathLike[str] | None) -> tuple[RenditionSpec, ...]:
+    """Read a JSON rendition config file (None: the built-in defaults); raises ValueError
+    naming the file on any problem."""
+    if path is None:
+        return DEFAULT_RENDITIONS
     try:
         with open(path, encoding="utf-8") as handle:
             document = json.load(handle)

@@ -175,7 +175,7 @@ class PartWorker:
             and mine.get("etag") == source.etag
         ):
             # Our own completion took effect but its answer was lost (the SDK retried it).
-            self.catalog.refresh_state(asset_id)
+            attempt.ended("done", self.catalog.refresh_state(asset_id), results=results)
             return Outcome(asset_id, "done")
         if record.get("state") == AssetState.DELETED:
             # Deleted while we worked: leave nothing behind.
