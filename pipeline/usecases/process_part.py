@@ -125,6 +125,10 @@ class PartWorker:
         )
         if not claim.claimed:
             logger.info("duplicate delivery skipped", extra={"reason": claim.reason})
+            if claim.reason in ("done", "failed"):
+                # A worker that died between finishing its part and writing the asset's state
+                # leaves that state behind; its message, redelivered, brings it up to date.
+                self.catalog.refresh_state(asset_id)
             return Outcome(asset_id, "skipped", claim.reason)
         self.catalog.refresh_state(asset_id)
         started = time.monotonic()
