@@ -53,7 +53,8 @@ class PipelineClient:
         self.token = token
         self.http = urllib3.PoolManager(
             maxsize=16,
-            timeout=urllib3.Timeout(total=timeout_s), retries=urllib3.Retry(3, backoff_factor=0.2)
+            timeout=urllib3.Timeout(total=timeout_s),
+            retries=urllib3.Retry(3, backoff_factor=0.2),
         )
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:

@@ -91,6 +91,10 @@ class PartReport:
     code: str = ""  # failure code when failed or error
     final: bool = True  # False for an error that the queue will retry
     asset_state: str | None = None  # the asset's state after this attempt
+    # Set when the write of the asset's state already told whether this attempt is the first
+    # to report it (`milestone` then holds it, or None when it is not the first).
+    milestone_known: bool = False
+    milestone: Milestone | None = None
 
 
 @dataclass(frozen=True)

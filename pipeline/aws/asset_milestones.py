@@ -1,21 +1,20 @@
 """Asset milestones in the catalog: "this upload reached READY (or FAILED)" written once.
 
 Both part workers see the asset's final state; a conditional write on the asset record lets
-exactly one of them report it (for the same source ETag), so the asset is counted once.
+exactly one of them report it (for the same source ETag), so the asset is counted once. The
+completion that makes an asset READY marks it in the same write (`Catalog.complete_part`);
+this write is for the other paths (FAILED, and states derived after a lost answer).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pipeline.aws.catalog import from_dynamo
+from pipeline.aws.catalog import from_dynamo, reported_attr
 from pipeline.aws.clients import client
-
-
-def _attribute(state: str) -> str:
-    return f"reported_{state.lower()}"
 
 
 class AssetMilestones:
@@ -30,10 +29,16 @@ class AssetMilestones:
             response = self._ddb.update_item(
                 TableName=self._table_name,
                 Key={"asset_id": {"S": asset_id}},
-                UpdateExpression="SET #m = :etag",
-                ConditionExpression="#state = :state AND (attribute_not_exists(#m) OR #m <> :etag)",
-                ExpressionAttributeNames={"#m": _attribute(state), "#state": "state"},
-                ExpressionAttributeValues={":etag": {"S": etag}, ":state": {"S": state}},
+                UpdateExpression="SET #m = :mark",
+                ConditionExpression=(
+                    "#state = :state AND (attribute_not_exists(#m) OR #m.etag <> :etag)"
+                ),
+                ExpressionAttributeNames={"#m": reported_attr(state), "#state": "state"},
+                ExpressionAttributeValues={
+                    ":mark": {"M": {"etag": {"S": etag}, "at": {"N": repr(time.time())}}},
+                    ":etag": {"S": etag},
+                    ":state": {"S": state},
+                },
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:

@@ -56,6 +56,22 @@ class Claim:
     claimed: bool
     reason: str  # why not, when not claimed: "done", "failed", "in progress"
     holder: str = ""  # who holds the lease, when claimed
+    state: AssetState | None = None  # the asset's state after the claim, when claimed
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A part completed: the asset's state written with it, and for READY whether this write
+    was the first to report READY for the source (None when that is not known)."""
+
+    state: AssetState
+    finished_at: float
+    first_ready: bool | None = None
+
+
+def reported_attr(state: str) -> str:
+    """The attribute marking READY (or FAILED) reported for a source: {"etag", "at"}."""
+    return f"reported_{state.lower()}"
 
 
 class Catalog:
@@ -85,6 +101,21 @@ class Catalog:
         names: dict[str, str] | None = None,
         condition: str | None = None,
     ) -> bool:
+        return self._write(asset_id, expression, values, names, condition)[0]
+
+    def _write(
+        self,
+        asset_id: str,
+        expression: str,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+        condition: str | None = None,
+        old_on_failure: bool = False,
+        return_values: str | None = None,
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """An update; (True, the attributes `return_values` asks for) or, when its condition
+        fails, (False, the item as the condition saw it if `old_on_failure` and it exists), so
+        the caller needs no second read to know why."""
         kwargs: dict[str, Any] = {
             "TableName": self._table_name,
             "Key": {"asset_id": {"S": asset_id}},
@@ -96,13 +127,18 @@ class Catalog:
             kwargs["ExpressionAttributeNames"] = names
         if condition:
             kwargs["ConditionExpression"] = condition
+            if old_on_failure:
+                kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        if return_values:
+            kwargs["ReturnValues"] = return_values
         try:
-            self._ddb.update_item(**kwargs)
+            response = self._ddb.update_item(**kwargs)
         except ClientError as exc:
             if condition and _is_conditional_failure(exc):
-                return False
+                raw: Any = exc.response.get("Item")
+                return False, self._item(raw) if raw else None
             raise
-        return True
+        return True, self._item(response["Attributes"]) if "Attributes" in response else None
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, asset_id: str) -> dict[str, Any] | None:
@@ -110,6 +146,35 @@ class Catalog:
             TableName=self._table_name, Key={"asset_id": {"S": asset_id}}, ConsistentRead=True
         ).get("Item")
         return self._item(raw) if raw else None
+
+    def get_many(
+        self, asset_ids: Sequence[str], attributes: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """Some attributes of many records, 100 keys per call (missing records are left out)."""
+        names = {f"#a{i}": name for i, name in enumerate(("asset_id", *attributes))}
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(asset_ids), 100):
+            keys = [{"asset_id": {"S": a}} for a in asset_ids[start : start + 100]]
+            request: dict[str, Any] = {
+                self._table_name: {
+                    "Keys": keys,
+                    "ProjectionExpression": ", ".join(names),
+                    "ExpressionAttributeNames": names,
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(8):
+                response = self._ddb.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self._table_name, []):
+                    item = self._item(raw)
+                    found[str(item["asset_id"])] = item
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(0.05 * 2**attempt)
+            else:
+                raise RuntimeError("DynamoDB kept keys unprocessed")
+        return found
 
     def list_by_owner(
         self, owner: str, state: str | None, limit: int, cursor: dict[str, Any] | None
@@ -209,7 +274,8 @@ class Catalog:
         attempt: int,
         holder: str | None = None,
     ) -> Claim:
-        """Take a part for this source object unless it is done, failed or leased already.
+        """Take a part for this source object unless it is done, failed or leased already,
+        and move the asset to PROCESSING in the same write.
 
         Creates the record when the object arrived without one (uploaded straight to S3).
         `holder` names the delivery (the SQS message id): the same message delivered again
@@ -226,58 +292,91 @@ class Catalog:
             "holder": holder or uuid.uuid4().hex,
             "uploaded_at": uploaded_at,
         }
-        ok = self._update(
-            asset_id,
+        expression = (
             "SET #p = :claim, #v = if_not_exists(#v, :zero) + :one, "
             "#owner = if_not_exists(#owner, :owner), created_at = if_not_exists(created_at, :now), "
             "file_name = if_not_exists(file_name, :file_name), source_key = :key, "
-            "source_etag = :etag, source_size = :size, uploaded_at = :uploaded_at, "
-            "#state = if_not_exists(#state, :pending)",
-            values={
-                ":claim": claim,
-                ":zero": 0,
-                ":one": 1,
-                ":owner": owner,
-                ":now": _iso(now),
-                ":file_name": file_name,
-                ":key": source_key,
-                ":etag": etag,
-                ":size": size,
-                ":uploaded_at": uploaded_at,
-                ":pending": AssetState.PENDING.value,
-                ":pending_part": PartState.PENDING.value,
-                ":retry": PartState.RETRY.value,
-                ":failed": PartState.FAILED.value,
-                ":yes": True,
-                ":processing": PartState.PROCESSING.value,
-                ":time": now,
-                ":deleted": AssetState.DELETED.value,
-                ":holder": claim["holder"],
-            },
-            names={"#p": part_attr(part), "#v": "version", "#owner": "owner", "#state": "state"},
-            condition=(
-                "(attribute_not_exists(#state) OR #state <> :deleted) AND ("
-                "attribute_not_exists(#p) "
-                # another version of the object, unless the part holds a newer one already
-                "OR (#p.etag <> :etag AND (attribute_not_exists(#p.uploaded_at) "
-                "OR #p.uploaded_at < :uploaded_at)) "
-                "OR #p.#state IN (:pending_part, :retry) "
-                "OR (#p.#state = :failed AND #p.redrivable = :yes) "
-                "OR (#p.#state = :processing AND #p.lease_until < :time) "
-                "OR (#p.#state = :processing AND #p.etag = :etag AND #p.holder = :holder))"
-            ),
+            "source_etag = :etag, source_size = :size, uploaded_at = :uploaded_at"
+        )
+        values: dict[str, Any] = {
+            ":claim": claim,
+            ":zero": 0,
+            ":one": 1,
+            ":owner": owner,
+            ":now": _iso(now),
+            ":file_name": file_name,
+            ":key": source_key,
+            ":etag": etag,
+            ":size": size,
+            ":uploaded_at": uploaded_at,
+            ":pending_part": PartState.PENDING.value,
+            ":retry": PartState.RETRY.value,
+            ":failed": PartState.FAILED.value,
+            ":yes": True,
+            ":processing": PartState.PROCESSING.value,
+            ":time": now,
+            ":deleted": AssetState.DELETED.value,
+            ":holder": claim["holder"],
+        }
+        names = {"#p": part_attr(part), "#v": "version", "#owner": "owner", "#state": "state"}
+        condition = (
+            "(attribute_not_exists(#state) OR #state <> :deleted) AND ("
+            "attribute_not_exists(#p) "
+            # another version of the object, unless the part holds a newer one already
+            "OR (#p.etag <> :etag AND (attribute_not_exists(#p.uploaded_at) "
+            "OR #p.uploaded_at < :uploaded_at)) "
+            "OR #p.#state IN (:pending_part, :retry) "
+            "OR (#p.#state = :failed AND #p.redrivable = :yes) "
+            "OR (#p.#state = :processing AND #p.lease_until < :time) "
+            "OR (#p.#state = :processing AND #p.etag = :etag AND #p.holder = :holder))"
+        )
+        others = _other_parts(part, names)
+        # With no other part failed, the asset's derived state is PROCESSING: set it here.
+        none_failed = " AND ".join(
+            f"(attribute_not_exists({o}) OR {o}.#state <> :failed)" for o in others
+        )
+        ok, old = self._write(
+            asset_id,
+            expression + ", #state = :processing REMOVE failure",
+            values,
+            names,
+            f"{condition} AND {none_failed}" if others else condition,
+            old_on_failure=True,
         )
         if ok:
-            return Claim(True, "", str(claim["holder"]))
-        record = self.get(asset_id) or {}
-        if record.get("state") == AssetState.DELETED:
-            return Claim(False, "deleted")
-        state = (record.get(part_attr(part)) or {}).get("state")
-        reason = {"DONE": "done", "FAILED": "failed"}.get(str(state), "in progress")
-        return Claim(False, reason)
+            return Claim(True, "", str(claim["holder"]), AssetState.PROCESSING)
+        if old is not None and _any_part_failed(old, part):
+            # Another part of this asset failed: claim, then derive the state the long way.
+            ok = self._update(
+                asset_id,
+                expression + ", #state = if_not_exists(#state, :pending)",
+                {**values, ":pending": AssetState.PENDING.value},
+                _without_others(names),
+                condition,
+            )
+            if ok:
+                return Claim(True, "", str(claim["holder"]), self.refresh_state(asset_id))
+            old = self.get(asset_id)
+        return _refusal(old or {}, part)
 
-    def complete_part(self, asset_id: str, part: str, etag: str, results: dict[str, Any]) -> bool:
-        """Mark a part done with its results (top-level attributes), if we still hold it."""
+    def complete_part(
+        self,
+        asset_id: str,
+        part: str,
+        etag: str,
+        results: dict[str, Any],
+        *,
+        likely_last: bool = False,
+    ) -> Completion | None:
+        """Mark a part done with its results (top-level attributes), if we still hold it, and
+        write the asset's derived state in the same conditional update. None when the part is
+        no longer ours (deleted, superseded, or completed already).
+
+        The first write guesses whether the other parts are done (`likely_last`); a wrong
+        guess fails its condition and returns the item, which decides the second write. The
+        write that makes the asset READY also marks READY reported for this source, and its
+        old value says whether an earlier completion had reported it (a redriven part).
+        """
         sets = ["#p.#state = :done", "#p.finished_at = :now", "#p.lease_until = :zero"]
         values: dict[str, Any] = {
             ":done": PartState.DONE.value,
@@ -293,15 +392,71 @@ class Catalog:
             names[f"#r{i}"] = name
             values[f":r{i}"] = value
             sets.append(f"#r{i} = :r{i}")
-        return self._update(
-            asset_id,
-            "SET " + ", ".join(sets) + " ADD #v :one, #runs :one",
-            values=values,
-            names=names,
-            # Only while processing: the SDK's retry of a completion whose answer was lost
-            # must not count the work twice.
-            condition="#p.etag = :etag AND #p.#state = :processing AND #state <> :deleted",
-        )
+        adds = " ADD #v :one, #runs :one"
+        # Only while processing: the SDK's retry of a completion whose answer was lost
+        # must not count the work twice.
+        mine = "#p.etag = :etag AND #p.#state = :processing AND #state <> :deleted"
+        others = _other_parts(part, names)
+        guess = AssetState.READY if likely_last or not others else AssetState.PROCESSING
+        now = values[":now"]
+        for _ in range(4):
+            if guess == AssetState.READY:
+                expression = ", #state = :ready, finished_at = :now, #m = :mark REMOVE failure"
+                extra = {":ready": AssetState.READY.value, ":mark": {"etag": etag, "at": now}}
+                names["#m"] = reported_attr(AssetState.READY)
+                condition = " AND ".join([mine, *(f"{o}.#state = :done" for o in others)])
+            else:
+                expression = ", #state = :processing REMOVE failure"
+                extra = {":pending_part": PartState.PENDING.value, ":retry": PartState.RETRY.value}
+                names.pop("#m", None)
+                condition = " AND ".join(
+                    [
+                        mine,
+                        *(
+                            f"(attribute_not_exists({o}) "
+                            f"OR {o}.#state IN (:pending_part, :processing, :retry))"
+                            for o in others
+                        ),
+                    ]
+                )
+            ok, old = self._write(
+                asset_id,
+                "SET " + ", ".join(sets) + expression + adds,
+                {**values, **extra},
+                names,
+                condition,
+                old_on_failure=True,
+                return_values="UPDATED_OLD" if guess == AssetState.READY else None,
+            )
+            if ok:
+                if guess != AssetState.READY:
+                    return Completion(guess, now)
+                # The mark's time always changes, so its old value is always returned.
+                reported = (old or {}).get(reported_attr(AssetState.READY)) or {}
+                return Completion(guess, now, first_ready=reported.get("etag") != etag)
+            mine_now = (old or {}).get(part_attr(part)) or {}
+            if (
+                old is None
+                or old.get("state") == AssetState.DELETED
+                or mine_now.get("state") != PartState.PROCESSING
+                or mine_now.get("etag") != etag
+            ):
+                return None
+            if _any_part_failed(old, part):
+                break
+            done = all(
+                (old.get(part_attr(o)) or {}).get("state") == PartState.DONE
+                for o in PARTS
+                if o != part
+            )
+            guess = AssetState.READY if done else AssetState.PROCESSING
+        # Another part failed (or the parts kept moving): complete, then derive the long way.
+        names.pop("#m", None)
+        plain = _without_others(names)
+        if not self._update(asset_id, "SET " + ", ".join(sets) + adds, values, plain, mine):
+            return None
+        state = self.refresh_state(asset_id)
+        return Completion(state, time.time()) if state is not None else None
 
     def fail_part(
         self,
@@ -481,6 +636,34 @@ class Catalog:
 
 
 RENDER_CLAIM = "render_claim"
+
+
+def _other_parts(part: str, names: dict[str, str]) -> list[str]:
+    """Name placeholders (added to `names`) for the parts other than `part`."""
+    placeholders = []
+    for i, other in enumerate(p for p in PARTS if p != part):
+        names[f"#other{i}"] = part_attr(other)
+        placeholders.append(f"#other{i}")
+    return placeholders
+
+
+def _without_others(names: dict[str, str]) -> dict[str, str]:
+    """`names` less the placeholders of `_other_parts` (DynamoDB refuses unused names)."""
+    return {k: v for k, v in names.items() if not k.startswith("#other")}
+
+
+def _any_part_failed(record: dict[str, Any], part: str) -> bool:
+    others = (record.get(part_attr(o)) or {} for o in PARTS if o != part)
+    return any(other.get("state") == PartState.FAILED for other in others)
+
+
+def _refusal(record: dict[str, Any], part: str) -> Claim:
+    """Why a claim was refused, from the item its condition saw."""
+    if record.get("state") == AssetState.DELETED:
+        return Claim(False, "deleted")
+    state = (record.get(part_attr(part)) or {}).get("state")
+    reason = {"DONE": "done", "FAILED": "failed"}.get(str(state), "in progress")
+    return Claim(False, reason)
 
 
 def _iso(epoch: float) -> str:

@@ -36,6 +36,8 @@ class PartMetering:
     def _milestone(self, report: PartReport) -> Milestone | None:
         if not report.final or report.asset_state not in _MILESTONES:
             return None
+        if report.milestone_known:
+            return report.milestone
         record = self.milestones.first(report.asset_id, report.asset_state, report.etag)
         if record is None:
             return None

@@ -19,11 +19,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from pipeline import media
-from pipeline.aws.catalog import Catalog
+from pipeline.aws.catalog import Catalog, Completion
 from pipeline.aws.object_store import ObjectStore, ObjectTooLarge, SourceGone
 from pipeline.events import BadEvent, SourceObject, Work, parse_work
 from pipeline.keys import UploadKey, parse_upload_key, renditions_prefix
-from pipeline.metrics import PartReport
+from pipeline.metrics import Milestone, PartReport
 from pipeline.model import AssetState, PartState
 from pipeline.observability import SERVICE
 from pipeline.settings import Settings
@@ -130,7 +130,6 @@ class PartWorker:
                 # leaves that state behind; its message, redelivered, brings it up to date.
                 self.catalog.refresh_state(asset_id)
             return Outcome(asset_id, "skipped", claim.reason)
-        self.catalog.refresh_state(asset_id)
         started = time.monotonic()
         attempt = _Attempt(self, source, asset_id, receive_count, started)
         try:
@@ -167,8 +166,14 @@ class PartWorker:
             state = self.catalog.refresh_state(asset_id)
             attempt.ended("error", state, code="error", final=last)
             raise
-        if self.catalog.complete_part(asset_id, self.part, source.etag, results):
-            attempt.ended("done", self.catalog.refresh_state(asset_id), results=results)
+        # Renditions take longer than metadata, so they are usually the last part to finish.
+        completed = self.catalog.complete_part(
+            asset_id, self.part, source.etag, results, likely_last=self.part == PART_RENDITIONS
+        )
+        if completed is not None:
+            attempt.ended(
+                "done", completed.state, results=results, milestone=_milestone(completed, source)
+            )
             logger.info("part done")
             return Outcome(asset_id, "done")
         record = self.catalog.get(asset_id) or {}
@@ -210,6 +215,23 @@ class PartWorker:
             raise media.RejectedMedia(f"upload rejected: {exc}") from exc
 
 
+class _Unknown:
+    """No milestone was learnt with the state write: metering asks the catalog."""
+
+
+UNKNOWN = _Unknown()
+
+
+def _milestone(completed: Completion, source: SourceObject) -> Milestone | _Unknown | None:
+    if completed.first_ready is None:
+        return UNKNOWN
+    if not completed.first_ready:
+        return None
+    return Milestone(
+        AssetState.READY, uploaded_at=source.event_time, finished_at=completed.finished_at
+    )
+
+
 @dataclass
 class _Attempt:
     """One claimed attempt at a part, reported once it ends."""
@@ -228,6 +250,7 @@ class _Attempt:
         code: str = "",
         final: bool = True,
         results: dict[str, Any] | None = None,
+        milestone: Milestone | _Unknown | None = UNKNOWN,
     ) -> None:
         if self.worker.report is None:
             return
@@ -244,5 +267,7 @@ class _Attempt:
                 code=code,
                 final=final,
                 asset_state=str(asset_state) if asset_state else None,
+                milestone_known=not isinstance(milestone, _Unknown),
+                milestone=None if isinstance(milestone, _Unknown) else milestone,
             )
         )
