@@ -57,6 +57,12 @@ def register_bench(bench_sub: Any) -> None:
     pipeline.add_argument("--assets", type=int, default=40)
     pipeline.add_argument("--concurrency", type=int, default=4)
     pipeline.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    pipeline.add_argument(
+        "--input",
+        metavar="DIR",
+        type=Path,
+        help="upload the JPEG, PNG and WebP images of DIR (default: a mix of sample_media/)",
+    )
     pipeline.add_argument("--json", metavar="FILE", type=Path, help="also write results as JSON")
     pipeline.set_defaults(func=cmd_bench_pipeline)
 
@@ -117,6 +123,7 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         workers=args.workers,
         json_path=str(args.json) if args.json else None,
+        input_dir=args.input,
     )
     return 0 if result["pipeline"]["not_terminal"] == 0 else 1
 

@@ -50,10 +50,44 @@ def pct(values: list[float], q: int) -> float:
 def _engine_one(path: str) -> float:
     from pipeline import media
 
-    started = time.perf_counter()
+    started = time.process_time()
     media.render(path, media.DEFAULT_RENDITIONS)
     media.extract_metadata(path)
-    return time.perf_counter() - started
+    return time.process_time() - started
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """CPU seconds a process has used so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU used by this process and by a set of worker processes between start and stop."""
+
+    def __init__(self, worker_pids: list[int]) -> None:
+        self.pids = worker_pids
+        self._main = time.process_time()
+        self._workers = self._worker_total()
+
+    def _worker_total(self) -> float | None:
+        values = [process_cpu_s(pid) for pid in self.pids]
+        if not values or any(v is None for v in values):
+            return None
+        return sum(v for v in values if v is not None)
+
+    def stop(self) -> dict[str, float | None]:
+        workers_now = self._worker_total()
+        workers = (
+            workers_now - self._workers
+            if workers_now is not None and self._workers is not None
+            else None
+        )
+        return {"stack_process_s": round(time.process_time() - self._main, 3),
+                "workers_s": round(workers, 3) if workers is not None else None}  # fmt: skip
 
 
 def engine_throughput(files: list[Path], workers: int) -> dict[str, Any]:
@@ -71,9 +105,23 @@ def engine_throughput(files: list[Path], workers: int) -> dict[str, Any]:
     }
 
 
-def _files(count: int) -> list[tuple[Path, str]]:
-    picks = [IMAGES[i % len(IMAGES)] for i in range(count)]
-    return [(SAMPLES / name, mime) for name, mime in picks]
+MIME_BY_SUFFIX = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                  ".webp": "image/webp"}  # fmt: skip
+
+
+def _files(count: int, input_dir: Path | None = None) -> list[tuple[Path, str]]:
+    """`count` uploads cycling through the sample images, or through the images of a folder."""
+    if input_dir is None:
+        choices = [(SAMPLES / name, mime) for name, mime in IMAGES]
+    else:
+        choices = [
+            (path, MIME_BY_SUFFIX[path.suffix.lower()])
+            for path in sorted(input_dir.iterdir())
+            if path.suffix.lower() in MIME_BY_SUFFIX
+        ]
+        if not choices:
+            raise ValueError(f"no JPEG, PNG or WebP images in {input_dir}")
+    return [choices[i % len(choices)] for i in range(count)]
 
 
 def run_pipeline_bench(
@@ -82,9 +130,10 @@ def run_pipeline_bench(
     workers: int | None = None,
     json_path: str | None = None,
     timeout_s: float = 600.0,
+    input_dir: Path | None = None,
 ) -> dict[str, Any]:
     workers = workers or os.cpu_count() or 1
-    files = _files(assets)
+    files = _files(assets, input_dir)
     engine = engine_throughput([f for f, _ in files], workers)
     with tempfile.TemporaryDirectory() as folder:
         options = StackOptions(
@@ -104,6 +153,7 @@ def run_pipeline_bench(
         "concurrency": concurrency,
         "workers": workers,
         "cores": os.cpu_count(),
+        "input": str(input_dir) if input_dir else "sample_media",
         "engine": engine,
         "pipeline": pipeline,
         "efficiency": round(efficiency, 3),
@@ -119,6 +169,8 @@ def _drive(
 ) -> dict[str, Any]:
     api = PipelineClient(stack.api_url, stack.dev_token("bench"))
     catalog = Catalog(stack.options.topology.table_name)
+    assert stack.runtime is not None
+    cpu = CpuMeter(stack.runtime.worker_pids())
     started = time.time()
 
     def upload(item: tuple[Path, str]) -> str:
@@ -128,15 +180,18 @@ def _drive(
         ids = list(pool.map(upload, files))
     uploaded = time.time()
     deadline = time.monotonic() + timeout_s
-    records: dict[str, dict[str, Any]] = {}
-    watched = ("state", "uploaded_at", "finished_at", *(part_attr(p) for p in PARTS))
-    # One batched, projected read per round: the observer must cost the stack next to nothing.
-    while time.monotonic() < deadline and len(records) < len(ids):
-        waiting = [a for a in ids if a not in records]
-        for asset_id, record in catalog.get_many(waiting, watched).items():
+    ended: set[str] = set()
+    # A batched read of the states twice a second: the observer must cost the stack next to
+    # nothing. The times measured are the catalog's, read once every asset has ended.
+    while time.monotonic() < deadline and len(ended) < len(ids):
+        waiting = [a for a in ids if a not in ended]
+        for asset_id, record in catalog.get_many(waiting, ("state",)).items():
             if record.get("state") in TERMINAL_ASSET_STATES:
-                records[asset_id] = record
-        time.sleep(0.25)
+                ended.add(asset_id)
+        time.sleep(0.5)
+    used = cpu.stop()
+    watched = ("state", "uploaded_at", "finished_at", *(part_attr(p) for p in PARTS))
+    records = catalog.get_many(sorted(ended), watched)
     done = list(records.values())
     ready = [r for r in done if r.get("state") == "READY"]
     end = max((r["finished_at"] for r in done), default=time.time())
@@ -162,6 +217,7 @@ def _drive(
         "queue_wait_s": {p: round(statistics.fmean(v), 3) for p, v in waits.items() if v},
         "part_s": {p: round(statistics.fmean(v), 3) for p, v in work.items() if v},
         "worker_busy": round(busy / (wall * (stack.options.workers or 1)), 3),
+        "cpu_s": used,
     }
 
 
@@ -185,6 +241,17 @@ def report(result: dict[str, Any]) -> str:
             f"claimed->done {busy:.3f} s (download, engine, outputs, catalog)"
         )
     lines.append(f"  worker processes busy {p['worker_busy'] * 100:.0f}% of the run")
+    cpu = p.get("cpu_s") or {}
+    if cpu.get("workers_s") is not None:
+        n = p["assets"]
+        engine_ms = e["engine_s_per_asset"] * 1000
+        workers_ms = cpu["workers_s"] / n * 1000
+        stack_ms = cpu["stack_process_s"] / n * 1000
+        lines.append(
+            f"  CPU per asset: workers {workers_ms:.0f} ms (engine alone {engine_ms:.0f} ms), "
+            f"stack process {stack_ms:.0f} ms (moto, API, runtime, and this load generator); "
+            f"overhead {workers_ms + stack_ms - engine_ms:.0f} ms per asset"
+        )
     return "\n".join(lines)
 
 

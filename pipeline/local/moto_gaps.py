@@ -13,16 +13,16 @@ thing natively, so the fix can be dropped.
 4. StartReplay replays the whole archive to every rule of the bus: here it replays only the
    events of its window [EventStartTime, EventEndTime), and only to the rules named in
    Destination.FilterArns when there are any, as on AWS.
-5. DynamoDB writes are not atomic under concurrent requests: two UpdateItem calls that both
-   create the same new item each build their own, and one's changes are lost (both workers of
-   an object uploaded straight to S3 claim its new record at once). Here writes are serialized,
-   as DynamoDB makes each item's writes.
+5. DynamoDB requests are not atomic under concurrency: two UpdateItem calls that both create
+   the same new item each build their own, and one's changes are lost (both workers of an
+   object uploaded straight to S3 claim its new record at once); and a read can see an item
+   half-way through an update (its new state without its new finish time). Here DynamoDB
+   requests are served one at a time, so each item's writes are atomic, as on DynamoDB.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import logging
 import re
@@ -32,7 +32,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 from moto.events import models as events_models
 from moto.events.utils import _BASE_EVENT_MESSAGE
 from moto.utilities.arns import parse_arn
@@ -41,9 +41,8 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _original_send_to_targets = events_models.Rule.send_to_targets
 _original_replay_events = events_models.Replay.replay_events
-DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
-_original_dynamodb_writes = {name: getattr(DynamoDBBackend, name) for name in DYNAMODB_WRITES}
-_dynamodb_write_lock = threading.RLock()
+_original_dynamodb_call_action = DynamoHandler.call_action
+_dynamodb_lock = threading.RLock()
 _applied = False
 
 
@@ -158,13 +157,10 @@ def _replay_events(self: Any, archive: Any) -> None:
     self.end_time = events_models.unix_time()
 
 
-def _serialized(write: Any) -> Any:
-    @functools.wraps(write)
-    def serialized(*args: Any, **kwargs: Any) -> Any:
-        with _dynamodb_write_lock:
-            return write(*args, **kwargs)
-
-    return serialized
+def _serialized_call_action(self: DynamoHandler) -> Any:
+    # The whole request, answer included: the answer is built from the live item.
+    with _dynamodb_lock:
+        return _original_dynamodb_call_action(self)
 
 
 def apply() -> None:
@@ -175,8 +171,7 @@ def apply() -> None:
             return
         events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign,assignment]
         events_models.Replay.replay_events = _replay_events  # type: ignore[method-assign]
-        for name, write in _original_dynamodb_writes.items():
-            setattr(DynamoDBBackend, name, _serialized(write))
+        DynamoHandler.call_action = _serialized_call_action  # type: ignore[method-assign]
         _applied = True
 
 

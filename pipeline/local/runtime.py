@@ -39,7 +39,7 @@ class EventSource:
     arn: str
 
 
-def _init_worker(env: dict[str, str], log_path: str | None) -> None:
+def _init_worker(env: dict[str, str], log_path: str | None, handlers: tuple[str, ...] = ()) -> None:
     # Ctrl-C reaches the whole process group; the parent stops the workers in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(env)
@@ -50,6 +50,14 @@ def _init_worker(env: dict[str, str], log_path: str | None) -> None:
         sys.stdout = sys.stderr = stream
     # moto does not turn EMF lines into metrics: the worker's stdout does (pipeline.local.emf).
     capture_worker_stdout(env.get("AWS_REGION"))
+    # The init phase of a Lambda container: the handlers' modules (Pillow, the SDK's clients)
+    # load when the process starts, not on the first event. A module that fails to load fails
+    # its invocations instead, with the error, as before.
+    for handler in handlers:
+        try:
+            importlib.import_module(handler.rsplit(".", 1)[0])
+        except Exception:
+            log.exception("could not load %s ahead of its first event", handler)
 
 
 def _batch_call(call: Any, url: str, entries: list[dict[str, Any]], tries: int = 5) -> None:
@@ -151,12 +159,22 @@ class LocalRuntime:
         self._settlers.shutdown(wait=True)
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.env, self.log_path),
+            initargs=(self.env, self.log_path, tuple({s.queue.handler for s in self.sources})),
         )
+        # The pool starts its processes on demand: one no-op per worker starts them all now.
+        for _ in range(self.workers):
+            pool.submit(os.getpid)
+        return pool
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes alive now (for CPU accounting)."""
+        pool = self._pool
+        processes = getattr(pool, "_processes", None) or {}
+        return [int(pid) for pid in processes]
 
     def _count(self, **deltas: int) -> None:
         with self._stats_lock:

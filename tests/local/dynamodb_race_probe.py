@@ -3,6 +3,10 @@ moto, and print which attributes the item ends with as JSON (with or without the
 `pipeline.local.moto_gaps`). Reading an absent item is slowed down, so the threads always meet
 where moto creates the item.
 
+With `--read`: one thread sets two attributes in one UpdateItem while another reads the item;
+each SET action is slowed down, so the read lands between them unless reads wait for writes.
+It prints which of the two attributes the read saw.
+
 Run in its own process by the tests, so moto's global state cannot touch a running stack.
 """
 
@@ -63,5 +67,46 @@ def probe(apply_fixes: bool) -> dict[str, object]:
         return {"attributes": sorted(set(item) - {"k"})}
 
 
+def read_probe(apply_fixes: bool) -> dict[str, object]:
+    if apply_fixes:
+        from pipeline.local import moto_gaps
+
+        moto_gaps.apply()
+    from moto.dynamodb.parsing import executors
+
+    original_set = executors.SetExecutor.execute
+
+    def slow_set(self, item):  # type: ignore[no-untyped-def]
+        original_set(self, item)
+        time.sleep(0.2)
+
+    executors.SetExecutor.execute = slow_set  # type: ignore[method-assign]
+    with mock_aws():
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        )
+        ddb.put_item(TableName="t", Item={"k": {"S": "asset"}})
+        writer = threading.Thread(
+            target=ddb.update_item,
+            kwargs={
+                "TableName": "t",
+                "Key": {"k": {"S": "asset"}},
+                "UpdateExpression": "SET a = :v, b = :v",
+                "ExpressionAttributeValues": {":v": {"S": "x"}},
+            },
+        )
+        writer.start()
+        time.sleep(0.1)  # the first SET is done, the second not yet
+        seen = ddb.get_item(TableName="t", Key={"k": {"S": "asset"}}, ConsistentRead=True)["Item"]
+        writer.join()
+        return {"attributes": sorted(set(seen) - {"k"})}
+
+
 if __name__ == "__main__":
-    print(json.dumps(probe(apply_fixes=sys.argv[1:] == ["--fixed"])))
+    fixed = "--fixed" in sys.argv[1:]
+    run = read_probe if "--read" in sys.argv[1:] else probe
+    print(json.dumps(run(apply_fixes=fixed)))
