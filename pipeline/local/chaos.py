@@ -393,7 +393,7 @@ def kill_workers(kills: int) -> Action:
         while done < kills and time.monotonic() < deadline and not stop.is_set():
             stats = runtime.stats
             in_flight = stats["received"] - stats["succeeded"] - stats["failed"]
-            pids = worker_pids(runtime)
+            pids = runtime.worker_pids()
             if in_flight > 0 and pids:
                 try:
                     os.kill(random.choice(pids), signal.SIGKILL)
@@ -406,13 +406,6 @@ def kill_workers(kills: int) -> Action:
         run.scenario_counted = done
 
     return action
-
-
-def worker_pids(runtime: Any) -> list[int]:
-    """The live worker processes of the local runtime's pool."""
-    with runtime._pool_lock:
-        processes = getattr(runtime._pool, "_processes", None) or {}
-        return [pid for pid, proc in processes.items() if proc.is_alive()]
 
 
 def redeliver(copies: int, stale: int) -> Action:

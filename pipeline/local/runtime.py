@@ -1,10 +1,13 @@
 """The local runtime: plays Lambda's SQS event source mapping for the worker handlers.
 
 One poller thread per queue long-polls SQS, turns each batch into the event Lambda would
-send, and hands it to the handler in a pool of worker processes (CPU-bound work wants
-several cores). Messages the handler reports in `batchItemFailures` (or the whole batch if
-it raises) are left on the queue: they come back after the visibility timeout, and SQS moves
-them to the dead-letter queue after maxReceiveCount, as on AWS. `retry_delay_s` shortens the
+send, and hands it to the handler in a free worker process (CPU-bound work wants several
+cores). Each worker process is a container of its own, given a batch only when idle: a
+container that dies fails its own batch only, as a crashed Lambda container does, and the
+batches waiting for a free container are not charged a failed attempt. Messages the handler
+reports in `batchItemFailures` (or the whole batch if it raises) are left on the queue: they
+come back after the visibility timeout, and SQS moves them to the dead-letter queue after
+maxReceiveCount, as on AWS. `retry_delay_s` shortens the
 wait before a failed message comes back (a development convenience; None keeps AWS's timing).
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import queue
 import signal
 import sys
 import threading
@@ -134,7 +138,8 @@ class LocalRuntime:
         self._stats_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._pool: ProcessPoolExecutor | None = None
+        self._containers: list[ProcessPoolExecutor] = []
+        self._free: queue.Queue[int] = queue.Queue()  # indexes of idle containers
         self._settlers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="settle")
         self._pool_lock = threading.Lock()
         # Told when each invocation starts and ends (platform metrics of the local stack).
@@ -142,7 +147,9 @@ class LocalRuntime:
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
-        self._pool = self._new_pool()
+        self._containers = [self._new_pool() for _ in range(self.workers)]
+        for index in range(self.workers):
+            self._free.put(index)
         for source in self.sources:
             thread = threading.Thread(
                 target=self._poll, args=(source,), name=f"poller-{source.queue.name}", daemon=True
@@ -154,27 +161,39 @@ class LocalRuntime:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=self.poll_wait_s + 30)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        for container in self._containers:
+            container.shutdown(wait=True, cancel_futures=True)
         self._settlers.shutdown(wait=True)
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        """One container: a pool of one process, started now (with its handlers loaded)."""
         pool = ProcessPoolExecutor(
-            max_workers=self.workers,
+            max_workers=1,
             mp_context=get_context("spawn"),
             initializer=_init_worker,
             initargs=(self.env, self.log_path, tuple({s.queue.handler for s in self.sources})),
         )
-        # The pool starts its processes on demand: one no-op per worker starts them all now.
-        for _ in range(self.workers):
-            pool.submit(os.getpid)
+        pool.submit(os.getpid)  # a pool starts its process on the first task
         return pool
 
     def worker_pids(self) -> list[int]:
-        """The worker processes alive now (for CPU accounting)."""
-        pool = self._pool
-        processes = getattr(pool, "_processes", None) or {}
-        return [int(pid) for pid in processes]
+        """The worker processes alive now (for CPU accounting and the fault suite)."""
+        with self._pool_lock:
+            return [
+                int(pid)
+                for container in self._containers
+                for pid, process in (getattr(container, "_processes", None) or {}).items()
+                if process.is_alive()
+            ]
+
+    def _free_container(self) -> int | None:
+        """Wait for an idle container; None when the runtime stops."""
+        while not self._stop.is_set():
+            try:
+                return self._free.get(timeout=0.5)
+            except queue.Empty:
+                continue
+        return None
 
     def _count(self, **deltas: int) -> None:
         with self._stats_lock:
@@ -206,42 +225,48 @@ class LocalRuntime:
             if not messages:
                 slots.release()
                 continue
+            container = self._free_container()
+            if container is None:  # stopping: the messages come back after their timeout
+                slots.release()
+                continue
             started = time.monotonic()
             try:
-                future = self._submit(source, messages)
+                future = self._submit(source, messages, container)
             except Exception:
-                # Not even a fresh worker pool: the messages come back after their visibility
-                # timeout, and this queue keeps being polled.
+                # Not even a fresh worker process: the messages come back after their
+                # visibility timeout, and this queue keeps being polled.
                 log.exception("could not hand a batch from %s to a worker", source.queue.name)
                 future = None
                 time.sleep(1)
             if future is None:
+                self._free.put(container)
                 slots.release()
                 continue
             if self.observer is not None:
                 self.observer.invocation_started(source.queue.name)
             # Settled off the executor's own thread, which must stay free to collect results.
             future.add_done_callback(
-                lambda f, s=source, m=messages, t=started: self._settlers.submit(  # type: ignore[misc]
-                    self._settle, f, s, m, slots, t
+                lambda f, s=source, m=messages, t=started, c=container: self._settlers.submit(  # type: ignore[misc]
+                    self._settle, f, s, m, slots, t, c
                 )
             )
 
-    def _submit(self, source: EventSource, messages: list[dict[str, Any]]) -> Future[Any] | None:
+    def _submit(
+        self, source: EventSource, messages: list[dict[str, Any]], container: int
+    ) -> Future[Any] | None:
         event = sqs_event(messages, source.arn, self.region)
         self._count(invocations=1, received=len(messages))
         args = (source.queue.handler, event, source.queue.name, source.queue.function_timeout_s)
         with self._pool_lock:
             try:
-                assert self._pool is not None
-                return self._pool.submit(invoke, *args)
+                return self._containers[container].submit(invoke, *args)
             except (BrokenProcessPool, RuntimeError):
                 if self._stop.is_set():
                     return None
-                # A worker process died (as a crashed Lambda container would): start afresh.
-                log.warning("worker pool broken; starting a new one")
-                self._pool = self._new_pool()
-                return self._pool.submit(invoke, *args)
+                # Its process died (as a crashed Lambda container would): start a new one.
+                log.warning("worker process %d gone; starting a new one", container)
+                self._containers[container] = self._new_pool()
+                return self._containers[container].submit(invoke, *args)
 
     def _settle(
         self,
@@ -250,6 +275,7 @@ class LocalRuntime:
         messages: list[dict[str, Any]],
         slots: threading.BoundedSemaphore,
         started: float | None = None,
+        container: int | None = None,
     ) -> None:
         if self.observer is not None and started is not None:
             self.observer.invocation_ended(
@@ -288,6 +314,8 @@ class LocalRuntime:
         except Exception:
             log.exception("settling a batch from %s failed", source.queue.name)
         finally:
+            if container is not None:
+                self._free.put(container)
             slots.release()
 
     def _failed_ids(self, future: Future[Any], messages: list[dict[str, Any]]) -> set[str]:

@@ -18,7 +18,7 @@ NAMES = [s.name for s in chaos.scenarios({})]
 def test_scenario(chaos_run: chaos.Run, name: str) -> None:
     scenario = next(s for s in chaos.scenarios(chaos_run.queue_urls) if s.name == name)
     result = chaos_run.run(scenario)
-    assert result.problems == [], result.to_dict()
+    assert result.problems == [], "\n".join([chaos.table_row(result), *result.problems])
     assert result.terminal == result.uploads
     assert result.lost == 0 and result.duplicated == 0
     assert result.dlq == result.dlq_expected

@@ -26,6 +26,17 @@ os.environ.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
+def _table():  # type: ignore[no-untyped-def]
+    ddb = boto3.client("dynamodb")
+    ddb.create_table(
+        TableName="t",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+    )
+    return ddb
+
+
 def probe(apply_fixes: bool) -> dict[str, object]:
     if apply_fixes:
         from pipeline.local import moto_gaps
@@ -41,13 +52,7 @@ def probe(apply_fixes: bool) -> dict[str, object]:
 
     Table.get_item = slow_when_absent  # type: ignore[method-assign]
     with mock_aws():
-        ddb = boto3.client("dynamodb")
-        ddb.create_table(
-            TableName="t",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        )
+        ddb = _table()
 
         def claim(part: str) -> None:
             ddb.update_item(
@@ -82,13 +87,7 @@ def read_probe(apply_fixes: bool) -> dict[str, object]:
 
     executors.SetExecutor.execute = slow_set  # type: ignore[method-assign]
     with mock_aws():
-        ddb = boto3.client("dynamodb")
-        ddb.create_table(
-            TableName="t",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        )
+        ddb = _table()
         ddb.put_item(TableName="t", Item={"k": {"S": "asset"}})
         writer = threading.Thread(
             target=ddb.update_item,
