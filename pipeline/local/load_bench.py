@@ -181,14 +181,14 @@ def _drive(
     uploaded = time.time()
     deadline = time.monotonic() + timeout_s
     ended: set[str] = set()
-    # A batched read of the states twice a second: the observer must cost the stack next to
+    # A batched read of the states once a second: the observer must cost the stack next to
     # nothing. The times measured are the catalog's, read once every asset has ended.
     while time.monotonic() < deadline and len(ended) < len(ids):
         waiting = [a for a in ids if a not in ended]
         for asset_id, record in catalog.get_many(waiting, ("state",)).items():
             if record.get("state") in TERMINAL_ASSET_STATES:
                 ended.add(asset_id)
-        time.sleep(0.5)
+        time.sleep(1.0)
     used = cpu.stop()
     watched = ("state", "uploaded_at", "finished_at", *(part_attr(p) for p in PARTS))
     records = catalog.get_many(sorted(ended), watched)
