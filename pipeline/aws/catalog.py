@@ -93,16 +93,6 @@ class Catalog:
     def _item(self, raw: dict[str, Any]) -> dict[str, Any]:
         return {k: from_dynamo(self._de.deserialize(v)) for k, v in raw.items()}
 
-    def _update(
-        self,
-        asset_id: str,
-        expression: str,
-        values: dict[str, Any] | None = None,
-        names: dict[str, str] | None = None,
-        condition: str | None = None,
-    ) -> bool:
-        return self._write(asset_id, expression, values, names, condition)[0]
-
     def _write(
         self,
         asset_id: str,
@@ -347,13 +337,13 @@ class Catalog:
             return Claim(True, "", str(claim["holder"]), AssetState.PROCESSING)
         if old is not None and _any_part_failed(old, part):
             # Another part of this asset failed: claim, then derive the state the long way.
-            ok = self._update(
+            ok = self._write(
                 asset_id,
                 expression + ", #state = if_not_exists(#state, :pending)",
                 {**values, ":pending": AssetState.PENDING.value},
                 _without_others(names),
                 condition,
-            )
+            )[0]
             if ok:
                 return Claim(True, "", str(claim["holder"]), self.refresh_state(asset_id))
             old = self.get(asset_id)
@@ -453,7 +443,7 @@ class Catalog:
         # Another part failed (or the parts kept moving): complete, then derive the long way.
         names.pop("#m", None)
         plain = _without_others(names)
-        if not self._update(asset_id, "SET " + ", ".join(sets) + adds, values, plain, mine):
+        if not self._write(asset_id, "SET " + ", ".join(sets) + adds, values, plain, mine)[0]:
             return None
         state = self.refresh_state(asset_id)
         return Completion(state, time.time()) if state is not None else None
@@ -488,13 +478,13 @@ class Catalog:
         if terminal:
             expression += ", failure = :failure"
             values[":failure"] = {"part": part, "code": code, "message": message}
-        self._update(
+        self._write(
             asset_id,
             expression + " ADD #v :one",
             values=values,
             names={"#p": part_attr(part), "#state": "state", "#error": "error", "#v": "version"},
             condition="#p.etag = :etag",
-        )
+        )[0]
 
     def refresh_state(self, asset_id: str, parts: tuple[str, ...] = PARTS) -> AssetState | None:
         """Write the asset state derived from its parts; retried while other writers race."""
@@ -517,13 +507,13 @@ class Catalog:
                 values[":now"] = time.time()
             if state != AssetState.FAILED:
                 expression += " REMOVE failure"
-            ok = self._update(
+            ok = self._write(
                 asset_id,
                 expression,
                 values=values,
                 names={"#state": "state", "#v": "version"},
                 condition="#v = :v",
-            )
+            )[0]
             if ok:
                 return state
         raise RuntimeError(f"asset {asset_id}: state kept changing under refresh")
@@ -531,7 +521,7 @@ class Catalog:
     def mark_deleted(self, asset_id: str, keep_s: int = 7 * 24 * 3600) -> None:
         """Turn the record into a tombstone (expired by the table's TTL on `expires_at`)."""
         now = time.time()
-        self._update(
+        self._write(
             asset_id,
             "SET #state = :deleted, deleted_at = :now, expires_at = :expires "
             "REMOVE renditions, metadata, failure ADD #v :one",
@@ -544,7 +534,7 @@ class Catalog:
             # The version moves, so a worker's refresh_state read before cannot revive it.
             names={"#state": "state", "#v": "version"},
             condition="attribute_exists(asset_id)",
-        )
+        )[0]
 
     # -- renditions asked for by a backfill -------------------------------------------------
     # `render_claim` = {token, etag, want, lease_until}: one backfill request at a time per
@@ -557,7 +547,7 @@ class Catalog:
         token = uuid.uuid4().hex
         now = time.time()
         claim = {"token": token, "etag": etag, "want": want, "lease_until": now + lease_s}
-        ok = self._update(
+        ok = self._write(
             asset_id,
             "SET #c = :claim",
             values={
@@ -572,7 +562,7 @@ class Catalog:
                 "#state = :ready AND #p.etag = :etag AND #p.#state = :done "
                 "AND (attribute_not_exists(#c) OR #c.lease_until < :now)"
             ),
-        )
+        )[0]
         return token if ok else None
 
     def complete_renditions(
@@ -584,7 +574,7 @@ class Catalog:
         backfilled: dict[str, int],
     ) -> bool:
         """Point the asset at `renditions` and release the claim, if `token` still holds it."""
-        return self._update(
+        return self._write(
             asset_id,
             "SET renditions = :renditions, backfilled = :backfilled, backfilled_at = :now "
             "REMOVE #c, backfill_failure ADD #v :one, runs_backfill :one",
@@ -598,7 +588,7 @@ class Catalog:
             },
             names={"#c": RENDER_CLAIM, "#token": "token", "#v": "version", "#state": "state"},
             condition="#c.#token = :token AND #state = :ready",
-        )
+        )[0]
 
     def release_renditions(
         self, asset_id: str, token: str, failure: dict[str, Any] | None = None
@@ -609,13 +599,13 @@ class Catalog:
         if failure is not None:
             expression = "SET backfill_failure = :failure " + expression
             values[":failure"] = failure
-        self._update(
+        self._write(
             asset_id,
             expression,
             values=values,
             names={"#c": RENDER_CLAIM, "#token": "token"},
             condition="#c.#token = :token",
-        )
+        )[0]
 
     def put_records(self, records: Sequence[dict[str, Any]]) -> None:
         """Write whole records in batches (imports and benchmarks; no conditions)."""
