@@ -24,6 +24,7 @@ from typing import Any
 
 from pipeline.aws.catalog import Catalog, part_attr
 from pipeline.client import PipelineClient
+from pipeline.demo import percentile
 from pipeline.local.stack import LocalStack, StackOptions
 from pipeline.model import TERMINAL_ASSET_STATES
 from pipeline.topology import PARTS, Topology
@@ -37,14 +38,6 @@ IMAGES = (
     ("logo-alpha.png", "image/png"),
     ("grayscale.jpg", "image/jpeg"),
 )
-
-
-def pct(values: list[float], q: int) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def _engine_one(path: str) -> float:
@@ -213,7 +206,9 @@ def _drive(
         "seconds": round(wall, 3),
         "uploads_s": round(uploaded - started, 3),
         "assets_per_s": round(len(done) / wall, 3),
-        "latency_s": {q: round(pct(latencies, int(q[1:])), 3) for q in ("p50", "p95", "p99")},
+        "latency_s": {
+            q: round(percentile(latencies, int(q[1:])), 3) for q in ("p50", "p95", "p99")
+        },
         "queue_wait_s": {p: round(statistics.fmean(v), 3) for p, v in waits.items() if v},
         "part_s": {p: round(statistics.fmean(v), 3) for p, v in work.items() if v},
         "worker_busy": round(busy / (wall * (stack.options.workers or 1)), 3),
@@ -324,10 +319,11 @@ def _hammer(
         "error_samples": errors[:5],
         "seconds": round(wall, 3),
         "requests_per_s": round(len(every) / wall, 1),
-        "p50_ms": round(pct(every, 50) * 1000, 1),
-        "p99_ms": round(pct(every, 99) * 1000, 1),
+        "p50_ms": round(percentile(every, 50) * 1000, 1),
+        "p99_ms": round(percentile(every, 99) * 1000, 1),
         "routes": {
-            k: {"count": len(v), "p99_ms": round(pct(v, 99) * 1000, 1)} for k, v in timings.items()
+            k: {"count": len(v), "p99_ms": round(percentile(v, 99) * 1000, 1)}
+            for k, v in timings.items()
         },
     }
 

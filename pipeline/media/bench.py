@@ -127,7 +127,7 @@ RUNNERS: dict[str, Callable[[str, tuple[RenditionSpec, ...]], tuple[int, dict[st
 }
 
 
-def _peak_rss_mib() -> float:
+def peak_rss_mib() -> float:
     """This process's own high-water RSS (VmHWM; ru_maxrss would include the parent's peak,
     as Linux carries it across exec)."""
     try:
@@ -149,7 +149,7 @@ def worker(engine: str, path: str, repeat: int, pixels_dir: str | None) -> dict[
         output_bytes, _images = RUNNERS[engine](path, specs)
         cpu.append(time.process_time() - started_cpu)
         wall.append(time.perf_counter() - started_wall)
-    peak_mib = _peak_rss_mib()
+    peak_mib = peak_rss_mib()
     if pixels_dir:  # after timing and the RSS reading, so neither includes it
         getter = {"engine": _engine_pixels, "pillow": _pillow_images, "pyvips": _pyvips_pixels}
         for name, image in getter[engine](path, specs).items():

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import resource
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from pipeline.media.bench import peak_rss_mib
 
 STEPS = ("base", "metadata", "poster", "preview", "decode-all")
 # Grain brings the bitrate near or above a phone's (1080p30 H.264 about 10-20 Mbit/s):
@@ -55,20 +56,8 @@ def _step(step: str, path: str) -> dict[str, float]:
     return {
         "cpu_s": time.process_time() - cpu,
         "wall_s": time.perf_counter() - wall,
-        "peak_mib": _peak_rss_mib(),
+        "peak_mib": peak_rss_mib(),
     }
-
-
-def _peak_rss_mib() -> float:
-    """VmHWM of this process (ru_maxrss would carry the parent's peak across exec)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(step: str, path: Path) -> dict[str, float]:
