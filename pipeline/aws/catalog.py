@@ -320,7 +320,7 @@ class Catalog:
             "OR (#p.#state = :processing AND #p.lease_until < :time) "
             "OR (#p.#state = :processing AND #p.etag = :etag AND #p.holder = :holder))"
         )
-        others = _other_parts(part, names)
+        others = _other_parts(part)
         # With no other part failed, the asset's derived state is PROCESSING: set it here.
         none_failed = " AND ".join(
             f"(attribute_not_exists({o}) OR {o}.#state <> :failed)" for o in others
@@ -329,19 +329,19 @@ class Catalog:
             asset_id,
             expression + ", #state = :processing REMOVE failure",
             values,
-            names,
+            {**names, **others},
             f"{condition} AND {none_failed}" if others else condition,
             old_on_failure=True,
         )
         if ok:
             return Claim(True, "", str(claim["holder"]), AssetState.PROCESSING)
-        if old is not None and _any_part_failed(old, part):
+        if old is not None and PartState.FAILED in _other_part_states(old, part):
             # Another part of this asset failed: claim, then derive the state the long way.
             ok = self._write(
                 asset_id,
                 expression + ", #state = if_not_exists(#state, :pending)",
                 {**values, ":pending": AssetState.PENDING.value},
-                _without_others(names),
+                names,
                 condition,
             )[0]
             if ok:
@@ -386,19 +386,19 @@ class Catalog:
         # Only while processing: the SDK's retry of a completion whose answer was lost
         # must not count the work twice.
         mine = "#p.etag = :etag AND #p.#state = :processing AND #state <> :deleted"
-        others = _other_parts(part, names)
+        others = _other_parts(part)
         guess = AssetState.READY if likely_last or not others else AssetState.PROCESSING
         now = values[":now"]
         for _ in range(4):
             if guess == AssetState.READY:
                 expression = ", #state = :ready, finished_at = :now, #m = :mark REMOVE failure"
                 extra = {":ready": AssetState.READY.value, ":mark": {"etag": etag, "at": now}}
-                names["#m"] = reported_attr(AssetState.READY)
+                extra_names = {**others, "#m": reported_attr(AssetState.READY)}
                 condition = " AND ".join([mine, *(f"{o}.#state = :done" for o in others)])
             else:
                 expression = ", #state = :processing REMOVE failure"
                 extra = {":pending_part": PartState.PENDING.value, ":retry": PartState.RETRY.value}
-                names.pop("#m", None)
+                extra_names = others
                 condition = " AND ".join(
                     [
                         mine,
@@ -413,7 +413,7 @@ class Catalog:
                 asset_id,
                 "SET " + ", ".join(sets) + expression + adds,
                 {**values, **extra},
-                names,
+                {**names, **extra_names},
                 condition,
                 old_on_failure=True,
                 return_values="UPDATED_OLD" if guess == AssetState.READY else None,
@@ -432,18 +432,12 @@ class Catalog:
                 or mine_now.get("etag") != etag
             ):
                 return None
-            if _any_part_failed(old, part):
+            if PartState.FAILED in _other_part_states(old, part):
                 break
-            done = all(
-                (old.get(part_attr(o)) or {}).get("state") == PartState.DONE
-                for o in PARTS
-                if o != part
-            )
+            done = _other_part_states(old, part) <= {PartState.DONE}
             guess = AssetState.READY if done else AssetState.PROCESSING
         # Another part failed (or the parts kept moving): complete, then derive the long way.
-        names.pop("#m", None)
-        plain = _without_others(names)
-        if not self._write(asset_id, "SET " + ", ".join(sets) + adds, values, plain, mine)[0]:
+        if not self._write(asset_id, "SET " + ", ".join(sets) + adds, values, names, mine)[0]:
             return None
         state = self.refresh_state(asset_id)
         return Completion(state, time.time()) if state is not None else None
@@ -628,23 +622,14 @@ class Catalog:
 RENDER_CLAIM = "render_claim"
 
 
-def _other_parts(part: str, names: dict[str, str]) -> list[str]:
-    """Name placeholders (added to `names`) for the parts other than `part`."""
-    placeholders = []
-    for i, other in enumerate(p for p in PARTS if p != part):
-        names[f"#other{i}"] = part_attr(other)
-        placeholders.append(f"#other{i}")
-    return placeholders
+def _other_parts(part: str) -> dict[str, str]:
+    """Name placeholders for the parts other than `part` (add them only to the writes that
+    use them: DynamoDB refuses unused names)."""
+    return {f"#other{i}": part_attr(o) for i, o in enumerate(p for p in PARTS if p != part)}
 
 
-def _without_others(names: dict[str, str]) -> dict[str, str]:
-    """`names` less the placeholders of `_other_parts` (DynamoDB refuses unused names)."""
-    return {k: v for k, v in names.items() if not k.startswith("#other")}
-
-
-def _any_part_failed(record: dict[str, Any], part: str) -> bool:
-    others = (record.get(part_attr(o)) or {} for o in PARTS if o != part)
-    return any(other.get("state") == PartState.FAILED for other in others)
+def _other_part_states(record: dict[str, Any], part: str) -> set[str | None]:
+    return {(record.get(part_attr(o)) or {}).get("state") for o in PARTS if o != part}
 
 
 def _refusal(record: dict[str, Any], part: str) -> Claim:
