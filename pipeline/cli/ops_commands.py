@@ -172,7 +172,7 @@ def register(subparsers: Any) -> None:
         help="time a backfill plan over N synthetic catalog records on an embedded AWS",
     )
     bench.add_argument(
-        "--records", type=int, action="append", help="catalog sizes (default: 2000 and 20000)"
+        "--records", type=int, action="append", help="catalog sizes (default: 2000)"
     )
     bench.add_argument(
         "--no-send", action="store_true", help="plan only (moto's SQS slows as queues deepen)"

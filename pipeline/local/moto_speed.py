@@ -5,8 +5,8 @@ and the worker processes wait on it: every millisecond moto spends per request i
 the media engine on the same cores. Measured on the benchmark's requests
 (`pipeline bench pipeline`), moto's dispatcher matched each request's host against every
 service's URL patterns (about 180 regular expressions, after listing moto's package folder
-from disk): some 2 ms of CPU per request, more than DynamoDB spends on a small GetItem. The
-answer depends on the host alone, so it is kept per host.
+from disk): about 1 ms of CPU per request (an S3 PutObject went from 2.0 to 1.2 ms of server
+CPU). The answer depends on the host alone, so it is kept per host.
 """
 
 from __future__ import annotations
