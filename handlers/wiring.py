@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from pipeline import media
-from pipeline.aws.asset_milestones import AssetMilestones
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.object_store import ObjectStore
 from pipeline.aws.secrets import secret_bytes
@@ -71,7 +70,7 @@ def part_worker(part: str) -> PartWorker:
         )
     else:
         produce = metadata_producer(limits)
-    metering = PartMetering(AssetMilestones(s.settings.table_name, s.settings.region), emit_emf)
+    metering = PartMetering(s.catalog, emit_emf)
     return PartWorker(
         s.settings.topology.queue(part), s.settings, s.store, s.catalog, produce, metering
     )

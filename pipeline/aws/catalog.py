@@ -55,7 +55,6 @@ def part_attr(part: str) -> str:
 class Claim:
     claimed: bool
     reason: str  # why not, when not claimed: "done", "failed", "in progress"
-    holder: str = ""  # who holds the lease, when claimed
     state: AssetState | None = None  # the asset's state after the claim, when claimed
 
 
@@ -334,19 +333,19 @@ class Catalog:
             old_on_failure=True,
         )
         if ok:
-            return Claim(True, "", str(claim["holder"]), AssetState.PROCESSING)
+            return Claim(True, "", AssetState.PROCESSING)
         if old is not None and PartState.FAILED in _other_part_states(old, part):
             # Another part of this asset failed: claim, then derive the state the long way.
-            ok = self._write(
+            ok, old = self._write(
                 asset_id,
                 expression + ", #state = if_not_exists(#state, :pending)",
                 {**values, ":pending": AssetState.PENDING.value},
                 names,
                 condition,
-            )[0]
+                old_on_failure=True,
+            )
             if ok:
-                return Claim(True, "", str(claim["holder"]), self.refresh_state(asset_id))
-            old = self.get(asset_id)
+                return Claim(True, "", self.refresh_state(asset_id))
         return _refusal(old or {}, part)
 
     def complete_part(
@@ -529,6 +528,20 @@ class Catalog:
             names={"#state": "state", "#v": "version"},
             condition="attribute_exists(asset_id)",
         )[0]
+
+    def mark_reported(self, asset_id: str, state: str, etag: str) -> dict[str, Any] | None:
+        """The asset record if this call is the first to report `state` (READY or FAILED) for
+        this source ETag and the asset is in that state; None otherwise. The completion that
+        makes an asset READY marks it itself (`complete_part`); this is for the other paths."""
+        ok, record = self._write(
+            asset_id,
+            "SET #m = :mark",
+            {":mark": {"etag": etag, "at": time.time()}, ":etag": etag, ":state": state},
+            {"#m": reported_attr(state), "#state": "state"},
+            "#state = :state AND (attribute_not_exists(#m) OR #m.etag <> :etag)",
+            return_values="ALL_NEW",
+        )
+        return record if ok else None
 
     # -- renditions asked for by a backfill -------------------------------------------------
     # `render_claim` = {token, etag, want, lease_until}: one backfill request at a time per

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 
-from pipeline.aws.asset_milestones import AssetMilestones
+from pipeline.aws.catalog import Catalog
 from pipeline.metrics import Measurement, Milestone, PartReport, part_measurements
 from pipeline.model import AssetState
 from pipeline.observability import SERVICE
@@ -23,8 +23,8 @@ _MILESTONES = (AssetState.READY.value, AssetState.FAILED.value)
 
 
 class PartMetering:
-    def __init__(self, milestones: AssetMilestones, emit: Emitter) -> None:
-        self.milestones = milestones
+    def __init__(self, catalog: Catalog, emit: Emitter) -> None:
+        self.catalog = catalog
         self.emit = emit
 
     def __call__(self, report: PartReport) -> None:
@@ -38,7 +38,7 @@ class PartMetering:
             return None
         if report.milestone_known:
             return report.milestone
-        record = self.milestones.first(report.asset_id, report.asset_state, report.etag)
+        record = self.catalog.mark_reported(report.asset_id, report.asset_state, report.etag)
         if record is None:
             return None
         failure = record.get("failure") or {}

@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from pipeline import media
-from pipeline.aws.catalog import Catalog, Completion
+from pipeline.aws.catalog import Catalog, Completion, part_attr
 from pipeline.aws.object_store import ObjectStore, ObjectTooLarge, SourceGone
 from pipeline.events import BadEvent, SourceObject, Work, parse_work
 from pipeline.keys import UploadKey, parse_upload_key, renditions_prefix
@@ -171,13 +171,11 @@ class PartWorker:
             asset_id, self.part, source.etag, results, likely_last=self.part == PART_RENDITIONS
         )
         if completed is not None:
-            attempt.ended(
-                "done", completed.state, results=results, milestone=_milestone(completed, source)
-            )
+            attempt.ended("done", completed.state, results=results, completed=completed)
             logger.info("part done")
             return Outcome(asset_id, "done")
         record = self.catalog.get(asset_id) or {}
-        mine = record.get(f"part_{self.part}") or {}
+        mine = record.get(part_attr(self.part)) or {}
         if (
             record.get("state") != AssetState.DELETED
             and mine.get("state") == PartState.DONE
@@ -215,23 +213,6 @@ class PartWorker:
             raise media.RejectedMedia(f"upload rejected: {exc}") from exc
 
 
-class _Unknown:
-    """No milestone was learnt with the state write: metering asks the catalog."""
-
-
-UNKNOWN = _Unknown()
-
-
-def _milestone(completed: Completion, source: SourceObject) -> Milestone | _Unknown | None:
-    if completed.first_ready is None:
-        return UNKNOWN
-    if not completed.first_ready:
-        return None
-    return Milestone(
-        AssetState.READY, uploaded_at=source.event_time, finished_at=completed.finished_at
-    )
-
-
 @dataclass
 class _Attempt:
     """One claimed attempt at a part, reported once it ends."""
@@ -250,10 +231,19 @@ class _Attempt:
         code: str = "",
         final: bool = True,
         results: dict[str, Any] | None = None,
-        milestone: Milestone | _Unknown | None = UNKNOWN,
+        completed: Completion | None = None,
     ) -> None:
         if self.worker.report is None:
             return
+        # A completion's write may have told whether it is the first to report READY.
+        known = completed is not None and completed.first_ready is not None
+        milestone = None
+        if completed is not None and completed.first_ready:
+            milestone = Milestone(
+                AssetState.READY,
+                uploaded_at=self.source.event_time,
+                finished_at=completed.finished_at,
+            )
         self.worker.report(
             PartReport(
                 part=self.worker.part,
@@ -267,7 +257,7 @@ class _Attempt:
                 code=code,
                 final=final,
                 asset_state=str(asset_state) if asset_state else None,
-                milestone_known=not isinstance(milestone, _Unknown),
-                milestone=None if isinstance(milestone, _Unknown) else milestone,
+                milestone_known=known,
+                milestone=milestone,
             )
         )
