@@ -46,25 +46,28 @@ def _target_args(parser: argparse.ArgumentParser) -> None:
 def connect(args: argparse.Namespace) -> Settings:
     """Point this process's AWS clients and settings at the chosen pipeline."""
     from pipeline.aws.stack_outputs import resolve_stack, stack_name_from
-    from pipeline.cli.target import STATE_FILE
+    from pipeline.cli.target import point_at, read_state
 
     stack_name = None if args.endpoint else stack_name_from(args.stack)
+    state = None if args.endpoint or stack_name else read_state()
     if stack_name:
         os.environ.pop("AWS_ENDPOINT_URL", None)
-        reset_clients()
-        os.environ.update(resolve_stack(stack_name, args.region).environment())
-    elif not args.endpoint and STATE_FILE.exists():
-        os.environ.update(json.loads(STATE_FILE.read_text())["env"])
+        reset_clients()  # DescribeStacks goes to AWS, not to an embedded stack
+        env = resolve_stack(stack_name, args.region).environment()
+    elif state is not None:
+        env = state["env"]
     else:
-        os.environ["AWS_ENDPOINT_URL"] = (
-            args.endpoint or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
-        )
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            os.environ.setdefault(name, "local")
-        if args.region:
-            os.environ["AWS_REGION"] = args.region
-    reset_clients()
-    get_settings.cache_clear()
+        env = {
+            "AWS_ENDPOINT_URL": args.endpoint
+            or os.environ.get("AWS_ENDPOINT_URL")
+            or DEFAULT_ENDPOINT,
+            **{
+                n: os.environ.get(n, "local")
+                for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+            },
+            **({"AWS_REGION": args.region} if args.region else {}),
+        }
+    point_at(env)
     return get_settings()
 
 
@@ -171,9 +174,7 @@ def register(subparsers: Any) -> None:
         "backfill",
         help="time a backfill plan over N synthetic catalog records on an embedded AWS",
     )
-    bench.add_argument(
-        "--records", type=int, action="append", help="catalog sizes (default: 2000)"
-    )
+    bench.add_argument("--records", type=int, action="append", help="catalog sizes (default: 2000)")
     bench.add_argument(
         "--no-send", action="store_true", help="plan only (moto's SQS slows as queues deepen)"
     )

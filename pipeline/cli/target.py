@@ -33,11 +33,24 @@ class Target:
 
     def apply(self) -> None:
         """Point this process's AWS clients (and settings) at the target."""
-        os.environ.update(self.env)
-        reset_clients()
-        from pipeline.settings import get_settings
+        point_at(self.env)
 
-        get_settings.cache_clear()
+
+def point_at(env: dict[str, str]) -> None:
+    """Point this process's AWS clients (and settings) at what `env` names."""
+    os.environ.update(env)
+    reset_clients()
+    from pipeline.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+def read_state(state_file: Path = STATE_FILE) -> dict[str, Any] | None:
+    """What the `pipeline up` running in this folder wrote, if one is."""
+    if not state_file.exists():
+        return None
+    state: dict[str, Any] = json.loads(state_file.read_text())
+    return state
 
 
 def add_target_args(parser: argparse.ArgumentParser) -> None:
@@ -69,8 +82,8 @@ def resolve(args: argparse.Namespace, state_file: Path = STATE_FILE) -> Target:
         if not token:
             raise NoTarget("--api needs a token: --token or PIPELINE_TOKEN")
         return Target(api.rstrip("/"), token, {}, api)
-    if state_file.exists():
-        state: dict[str, Any] = json.loads(state_file.read_text())
+    state = read_state(state_file)
+    if state is not None:
         return Target(state["api_url"], token or state["token"], dict(state["env"]), "local stack")
     raise NoTarget(
         "nothing to talk to: start `pipeline up` (in this folder), or pass --stack NAME "
