@@ -30,7 +30,13 @@ from PIL import (
 )
 
 from pipeline.media.animation import FrameInfo, apng_frames, gif_frames, webp_frames
-from pipeline.media.errors import CorruptMedia, MediaError, TooManyPixels, UnsupportedMedia
+from pipeline.media.errors import (
+    CorruptMedia,
+    MediaError,
+    TooManyPixels,
+    UnsupportedMedia,
+    reason,
+)
 from pipeline.media.jpeg import jpeg_unsupported_reason
 from pipeline.media.limits import Deadline, Limits
 from pipeline.media.png import png_exif
@@ -337,7 +343,7 @@ def _typed_errors(sniffed: Sniffed | None) -> Iterator[None]:
             TypeError, ZeroDivisionError, AttributeError, RuntimeError,
             OverflowError) as exc:  # fmt: skip
         raise CorruptMedia(
-            f"The {what} cannot be decoded ({_reason(exc)}); it is damaged or truncated. "
+            f"The {what} cannot be decoded ({reason(exc)}); it is damaged or truncated. "
             "Re-export it and upload again."
         ) from exc
 
@@ -345,10 +351,3 @@ def _typed_errors(sniffed: Sniffed | None) -> Iterator[None]:
 def _article(noun: str) -> str:
     vowel = noun[:1].lower() in "aeiou" or noun.startswith(("HTML", "SVG", "MP", "MPO", "XML"))
     return f"{'an' if vowel else 'a'} {noun}"
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().rstrip(".")
-    if len(text) > 120:
-        text = text[:117] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -73,6 +73,14 @@ class RejectedMedia(MediaError):
     code = "rejected"
 
 
+def reason(exc: BaseException) -> str:
+    """An exception as a short reason for a message: its type and (clipped) text."""
+    text = str(exc).strip().rstrip(".")
+    if len(text) > 120:
+        text = text[:117] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 ALL_ERRORS: tuple[type[MediaError], ...] = (
     UnsupportedMedia,
     CorruptMedia,

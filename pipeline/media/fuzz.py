@@ -157,6 +157,7 @@ def run_fuzz(
     files = seed_files(seeds)
     if not files:
         raise ValueError("no seed files")
+    contents = {path: path.read_bytes() for path in files}
     rng = random.Random(seed)
     workers = workers or os.cpu_count() or 1
     report = FuzzReport(seconds=0.0, files=0, seeds=len(files), memory_cap_mb=memory_mb)
@@ -169,7 +170,7 @@ def run_fuzz(
             batch = []
             for _ in range(workers * 4):
                 source = rng.choice(files)
-                data, mutation = mutate(source.read_bytes(), rng)
+                data, mutation = mutate(contents[source], rng)
                 batch.append((source, mutation, data, pool.submit(_run_one, data)))
             for source, mutation, data, future in batch:
                 try:

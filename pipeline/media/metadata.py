@@ -12,7 +12,6 @@ from pipeline.media.decode import Opened, decode_first_frame, open_image
 from pipeline.media.exif import read_exif
 from pipeline.media.hashes import phash, sha256_of
 from pipeline.media.iptc_xmp import XmpFacts, read_iptc_xmp
-from pipeline.media.jpeg import read_sof
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
 from pipeline.media.palette import dominant_colours
 from pipeline.media.placeholders import blurhash, thumbhash
@@ -125,9 +124,6 @@ def _bit_depth(opened: Opened) -> int:
             reader.seek(24)
             depth = reader.read(1)
             stored = depth[0] if depth else None
-        elif opened.sniffed.format in ("jpeg", "mpo"):
-            sof = read_sof(reader)
-            stored = sof[1] if sof else None
         elif opened.format == "tiff":
             value = getattr(image, "tag_v2", {}).get(258)
             first = value[0] if isinstance(value, tuple) and value else value

@@ -43,7 +43,6 @@ class Poster:
     image: Image.Image  # displayed orientation and aspect, RGB
     time_s: float
     rotation: int  # clockwise degrees a player turns the stored frames
-    score: Score
     all_blank: bool
 
 
@@ -73,7 +72,7 @@ def choose_poster(opened: OpenedVideo) -> Poster:
                 continue
             measured = score(frame)
             if not measured.blank:
-                return _poster(opened, frame, measured, all_blank=False)
+                return _poster(opened, frame, all_blank=False)
             if best is None or measured.stddev > best[1].stddev:
                 best = (frame, measured)
         if best is None:
@@ -81,9 +80,9 @@ def choose_poster(opened: OpenedVideo) -> Poster:
                 f"The {what} has no frame that can be decoded; it is damaged or truncated. "
                 "Export it again and upload it."
             )
-        return _poster(opened, best[0], best[1], all_blank=True)
+        return _poster(opened, best[0], all_blank=True)
 
 
-def _poster(opened: OpenedVideo, frame: av.VideoFrame, measured: Score, all_blank: bool) -> Poster:
+def _poster(opened: OpenedVideo, frame: av.VideoFrame, all_blank: bool) -> Poster:
     image, rotation = to_display_image(frame, opened.facts.sample_aspect)
-    return Poster(image, round(float(frame.time or 0.0), 3), rotation, measured, all_blank)
+    return Poster(image, round(float(frame.time or 0.0), 3), rotation, all_blank)

@@ -125,7 +125,7 @@ def render_images(opened: Opened, specs: Sequence[RenditionSpec]) -> dict[str, I
     for name, p in order:
         opened.deadline.check("resizing")
         source = _pick_layer(layers, p) or base
-        resized = _resize(source, p)
+        resized = resize_to_plan(source.image, p, source.scale_x, source.scale_y)
         if source is base:
             resized, _warning = to_srgb(resized, icc if isinstance(icc, bytes) else None)
             if _is_full_frame(p, width, height):
@@ -150,10 +150,13 @@ def _is_full_frame(p: Plan, width: int, height: int) -> bool:
     return p.box == (0.0, 0.0, float(width), float(height))
 
 
-def _resize(layer: _Layer, p: Plan) -> Image.Image:
+def resize_to_plan(
+    image: Image.Image, p: Plan, scale_x: float = 1.0, scale_y: float = 1.0
+) -> Image.Image:
+    """`image` cut to the plan's box and sized to its size; `scale_x` and `scale_y` are the
+    image's pixels per source pixel (below 1 for a smaller intermediate)."""
     left, top, right, bottom = p.box
-    box = (left * layer.scale_x, top * layer.scale_y, right * layer.scale_x, bottom * layer.scale_y)
-    image = layer.image
+    box = (left * scale_x, top * scale_y, right * scale_x, bottom * scale_y)
     if p.size == image.size and box == (0.0, 0.0, float(image.width), float(image.height)):
         return image.copy()
     return image.resize(p.size, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)

@@ -13,17 +13,16 @@ from pipeline.media.colour import drop_opaque_alpha
 from pipeline.media.geometry import plan
 from pipeline.media.hashes import phash, sha256_of
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
+from pipeline.media.metadata import PREVIEW_SIDE
 from pipeline.media.palette import dominant_colours
 from pipeline.media.placeholders import blurhash, thumbhash
 from pipeline.media.poster import Poster, choose_poster
-from pipeline.media.renditions import REDUCING_GAP, Rendition, encode_renditions
+from pipeline.media.renditions import Rendition, encode_renditions, resize_to_plan
 from pipeline.media.sniff import MIME_TYPES, declared_record
 from pipeline.media.source import Source
 from pipeline.media.specs import RenditionSpec
 from pipeline.media.video_preview import PREVIEW_MIME, VideoPreview, encode_preview
 from pipeline.media.video_probe import OpenedVideo, VideoFacts, open_video, typed_video_errors
-
-PREVIEW_SIDE = 100  # as for images: hashes, placeholders and palette work from this copy
 
 
 def render_video(
@@ -59,13 +58,7 @@ def poster_renditions(
     sized: list[tuple[RenditionSpec, Image.Image]] = []
     for spec in specs:
         opened.deadline.check("resizing")
-        p = plan(spec, image.width, image.height)
-        if p.size == image.size and p.box == (0.0, 0.0, float(image.width), float(image.height)):
-            resized = image.copy()
-        else:
-            resized = image.resize(
-                p.size, Image.Resampling.LANCZOS, box=p.box, reducing_gap=REDUCING_GAP
-            )
+        resized = resize_to_plan(image, plan(spec, image.width, image.height))
         sized.append((spec, drop_opaque_alpha(resized)))
     return encode_renditions(sized, opened.deadline)
 

@@ -57,8 +57,6 @@ class PreviewClip:
     data: bytes
     width: int
     height: int
-    start_s: float
-    seconds: float
 
 
 def encode_preview(opened: OpenedVideo, preview: VideoPreview, poster_s: float) -> PreviewClip:
@@ -72,10 +70,10 @@ def encode_preview(opened: OpenedVideo, preview: VideoPreview, poster_s: float) 
     # faststart rewrites the file to move the index first: FFmpeg needs a real file for it.
     with tempfile.TemporaryDirectory(prefix="preview-") as folder:
         target = os.path.join(folder, "preview.mp4")
-        written, size = _encode(opened, preview, start, step, rate, wanted, target)
+        size = _encode(opened, preview, start, step, rate, wanted, target)
         with open(target, "rb") as handle:
             data = handle.read()
-    return PreviewClip(data, size[0], size[1], round(start, 3), written / float(rate))
+    return PreviewClip(data, size[0], size[1])
 
 
 def _encode(
@@ -86,7 +84,7 @@ def _encode(
     rate: Fraction,
     wanted: int,
     target: str,
-) -> tuple[int, tuple[int, int]]:
+) -> tuple[int, int]:
     import av
 
     from pipeline.media.video_frames import frames_at
@@ -113,7 +111,7 @@ def _encode(
                 break
         if stream is not None:
             output.mux(stream.encode(None))
-    return written, size
+    return size
 
 
 def _scaled(frame: av.VideoFrame, sample_aspect: float, longest: int) -> Image.Image:

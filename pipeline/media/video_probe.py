@@ -16,7 +16,13 @@ from typing import Any
 
 import av
 
-from pipeline.media.errors import CorruptMedia, MediaError, TooManyPixels, UnsupportedMedia
+from pipeline.media.errors import (
+    CorruptMedia,
+    MediaError,
+    TooManyPixels,
+    UnsupportedMedia,
+    reason,
+)
 from pipeline.media.limits import Deadline, Limits
 from pipeline.media.sniff import SNIFF_BYTES, Sniffed, sniff
 from pipeline.media.source import GuardedReader, Source, open_source
@@ -66,7 +72,6 @@ class OpenedVideo:
     stream: av.VideoStream
     sniffed: Sniffed
     facts: VideoFacts
-    limits: Limits
     deadline: Deadline
 
 
@@ -99,7 +104,7 @@ def open_video(
                 facts = _facts(container, stream, sniffed)
                 limits.check_video(*facts.stored_size, facts.duration_s)
                 _tune_decoder(stream)
-            yield OpenedVideo(reader, container, stream, sniffed, facts, limits, deadline)
+            yield OpenedVideo(reader, container, stream, sniffed, facts, deadline)
         finally:
             container.close()
 
@@ -218,13 +223,6 @@ def typed_video_errors(what: str) -> Iterator[None]:
             TypeError, ZeroDivisionError, AttributeError, RuntimeError,
             OverflowError) as exc:  # fmt: skip
         raise CorruptMedia(
-            f"The {what} cannot be decoded ({_reason(exc)}); it is damaged or truncated. "
+            f"The {what} cannot be decoded ({reason(exc)}); it is damaged or truncated. "
             "Export it again and upload it."
         ) from exc
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().rstrip(".")
-    if len(text) > 120:
-        text = text[:117] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
