@@ -3,41 +3,24 @@ gap upstream (then drop the fix and its canary)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-PROBE = Path(__file__).with_name("gap_probe.py")
+from tests.local.probes import run_probe
+
 KEYS = [
     "uploads/o/0123456789abcdef0123456789abcdef/x.jpg",
     "uploads/o/0123456789abcdef0123456789abcdef/y.jpg",
 ]
 
 
-def run_probe(*args: str) -> dict:
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run(
-        [sys.executable, str(PROBE), *args],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        timeout=120,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def native() -> dict:
-    return run_probe()
+    return run_probe("gap_probe.py")
 
 
 @pytest.fixture(scope="module")
 def fixed() -> dict:
-    return run_probe("--fixed")
+    return run_probe("gap_probe.py", "--fixed")
 
 
 def test_canary_moto_cannot_target_sns_from_eventbridge(native) -> None:

@@ -3,33 +3,19 @@ moto honours the replay window upstream (then drop fix 4 and this file)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-PROBE = Path(__file__).with_name("replay_probe.py")
-
-
-def run_probe(*args: str) -> dict:
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run(
-        [sys.executable, str(PROBE), *args], capture_output=True, text=True, cwd=root, timeout=120
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+from tests.local.probes import run_probe
 
 
 @pytest.fixture(scope="module")
 def native() -> dict:
-    return run_probe()
+    return run_probe("replay_probe.py")
 
 
 @pytest.fixture(scope="module")
 def fixed() -> dict:
-    return run_probe("--fixed")
+    return run_probe("replay_probe.py", "--fixed")
 
 
 def test_canary_moto_replays_outside_the_window(native) -> None:

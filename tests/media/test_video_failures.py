@@ -19,22 +19,10 @@ from pipeline.media import (
     TooManyPixels,
     UnsupportedMedia,
     VideoPreview,
-    extract_metadata,
     render,
 )
+from tests.media.media_errors import both_raise
 from tests.media.media_videos import plain, video
-
-
-def both_raise(data: bytes, error: type[MediaError], limits: Limits | None = None) -> str:
-    """Both entry points raise `error` with the same message, which is returned."""
-    kwargs = {} if limits is None else {"limits": limits}
-    with pytest.raises(error) as from_render:
-        render(data, DEFAULT_RENDITIONS, **kwargs)
-    with pytest.raises(error) as from_metadata:
-        extract_metadata(data, **kwargs)
-    assert from_render.value.message == from_metadata.value.message
-    assert from_render.value.retryable is False
-    return from_render.value.message
 
 
 def faststart_mp4() -> bytes:

@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.clients import client as aws
+from pipeline.aws.queues import Queues
 from pipeline.cli import main
 from pipeline.keys import new_asset_id
 from pipeline.local.stack import LocalStack
@@ -47,25 +48,13 @@ def wait_state(
     )
 
 
-def queue_depth(stack: LocalStack, urls: list[str]) -> int:
-    sqs = aws("sqs")
-    total = 0
-    for url in urls:
-        attrs = sqs.get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        total += int(attrs["ApproximateNumberOfMessages"])
-        total += int(attrs["ApproximateNumberOfMessagesNotVisible"])
-    return total
-
-
 def wait_drained(stack: LocalStack, timeout_s: float = 60) -> None:
     urls = list(stack.resources.queue_urls.values())
+    queues = Queues()
     deadline = time.monotonic() + timeout_s
     quiet = 0
     while time.monotonic() < deadline:
-        quiet = quiet + 1 if queue_depth(stack, urls) == 0 else 0
+        quiet = quiet + 1 if sum(sum(queues.depth(url)) for url in urls) == 0 else 0
         if quiet >= 3:
             return
         time.sleep(0.2)

@@ -34,10 +34,7 @@ def s3_event(bucket: str, key: str, size: int) -> str:
 
 
 def visible(url: str) -> int:
-    attrs = aws("sqs").get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
-    )["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"])
+    return Queues().depth(url)[0]
 
 
 def test_dead_lettered_batch_comes_back_with_redrive_and_completes(stack, capsys) -> None:
