@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,21 @@ class Queues:
             int(attrs.get("ApproximateNumberOfMessages", 0)),
             int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
         )
+
+    def wait_empty(
+        self, urls: Sequence[str], timeout_s: float, quiet: int = 3, poll_s: float = 0.3
+    ) -> bool:
+        """Wait until every queue holds nothing (visible or in flight) `quiet` polls in a row:
+        the workers have caught up. False when `timeout_s` runs out first."""
+        deadline = time.monotonic() + timeout_s
+        empty_in_a_row = 0
+        while time.monotonic() < deadline:
+            busy = sum(sum(self.depth(url)) for url in urls)
+            empty_in_a_row = empty_in_a_row + 1 if busy == 0 else 0
+            if empty_in_a_row >= quiet:
+                return True
+            time.sleep(poll_s)
+        return False
 
     def send(self, url: str, bodies: Sequence[str]) -> int:
         """Send up to ten bodies in one call; raises unless every one was accepted."""

@@ -114,20 +114,23 @@ def run_bench(records: int, send: bool = True) -> dict[str, Any]:
     down as its queue deepens (about 0.25 s a batch at 1,000 messages), which past a few
     thousand measures moto rather than the backfill."""
     server, endpoint = _start_server()
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")}
+    env = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }
+    saved = {k: os.environ.get(k) for k in env}  # all of them are put back afterwards
     try:
-        os.environ.update(
-            AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local"
-        )
+        os.environ.update(env)
         reset_clients()
         get_settings.cache_clear()
         settings = Settings.from_env()
-        provision(TOPOLOGY, settings.region)
+        resources = provision(TOPOLOGY, settings.region)
         catalog = Catalog(settings.table_name, settings.region)
         queues = Queues(settings.region)
         _seed(catalog, records)
         specs = (*media.DEFAULT_RENDITIONS, ADDED)
-        queue_url = queues.url(TOPOLOGY.name(TOPOLOGY.queue(PART_RENDITIONS).name))
+        queue_url = resources.queue_urls[TOPOLOGY.queue(PART_RENDITIONS).name]
 
         rss_before = _max_rss_mb()
         dry = Backfill(settings, catalog, queues, specs).run(dry_run=True)

@@ -37,7 +37,7 @@ from pipeline.client import PipelineClient
 from pipeline.events import BadEvent, parse_work
 from pipeline.local.faults import ENV
 from pipeline.local.stack import LocalStack, StackOptions
-from pipeline.model import TERMINAL_ASSET_STATES
+from pipeline.model import TERMINAL_ASSET_STATES, AssetState
 from pipeline.topology import PARTS, Topology
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
@@ -51,6 +51,9 @@ CONTENT_TYPES = {
     ".gif": "image/gif",
 }
 GARBAGE = '{"this is": "not an event"}'
+
+# Where an upload's story ends in a scenario (deleted on purpose counts).
+ENDED = (*TERMINAL_ASSET_STATES, AssetState.DELETED)
 
 
 @dataclass
@@ -143,25 +146,14 @@ class Run:
         deadline = time.monotonic() + timeout_s
         pending = {u.asset_id for u in uploads}
         while pending and time.monotonic() < deadline:
-            for asset_id in list(pending):
-                record = self.catalog.get(asset_id) or {}
-                if record.get("state") in (*TERMINAL_ASSET_STATES, "DELETED"):
+            # One batched read of the states per round (a missing record stays pending).
+            for asset_id, record in self.catalog.get_many(sorted(pending), ("state",)).items():
+                if record.get("state") in ENDED:
                     pending.discard(asset_id)
             time.sleep(0.2)
 
-    def depth(self) -> int:
-        queues = Queues()
-        return sum(sum(queues.depth(url)) for url in self.queue_urls.values())
-
     def wait_drained(self, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        quiet = 0
-        while time.monotonic() < deadline:
-            quiet = quiet + 1 if self.depth() == 0 else 0
-            if quiet >= 3:
-                return True
-            time.sleep(0.3)
-        return False
+        return Queues().wait_empty(list(self.queue_urls.values()), timeout_s)
 
     # -- events -------------------------------------------------------------------------------
     def event_body(self, key: str, etag: str, size: int, when: float) -> str:
@@ -266,13 +258,12 @@ class Run:
         for upload in uploads:
             record = self.catalog.get(upload.asset_id) or {}
             state = record.get("state")
-            ok_states = (*TERMINAL_ASSET_STATES, "DELETED")
-            if state in ok_states:
+            if state in ENDED:
                 terminal += 1
             outputs = self.outputs_of(upload.asset_id)
             referenced = {r["key"] for r in record.get("renditions") or [] if "key" in r}
             problem = ""
-            if state not in ok_states:
+            if state not in ENDED:
                 problem = f"not terminal ({state})"
             elif state not in upload.expect.split("|"):
                 reason = (record.get("failure") or {}).get("message", "")

@@ -103,7 +103,6 @@ class Faults:
         self._rules: list[Rule] = []
         self._stamp: float | None = None
         self._random = random.Random()
-        self.fired: dict[str, int] = {}
         if not source.startswith("@"):
             self._rules = parse_rules(source)
 
@@ -133,11 +132,9 @@ class Faults:
                 if self._random.random() >= rule.rate:
                     continue
                 rule.fired += 1
-                key = f"{service}.{operation}.{rule.error}"
-                self.fired[key] = self.fired.get(key, 0) + 1
                 if self.source.startswith("@"):  # one line per fault, from every process
                     with open(f"{self.source[1:]}.fired", "a") as log:
-                        log.write(f"{os.getpid()} {key}\n")
+                        log.write(f"{os.getpid()} {service}.{operation}.{rule.error}\n")
                 return rule
         return None
 
@@ -218,9 +215,10 @@ def install(client: Any, service: str) -> None:
         if faults is None:
             return None
         operation = kwargs.get("event_name", "").rsplit(".", 1)[-1]
+        # Rules match the start of the body only: rendition uploads are not decoded whole.
         body = request.body
-        text = body.decode(errors="replace") if isinstance(body, bytes) else str(body or "")
-        rule = faults.decide(service, operation, f"{request.url} {text[:4096]}")
+        head = body[:4096].decode(errors="replace") if isinstance(body, bytes) else str(body or "")
+        rule = faults.decide(service, operation, f"{request.url} {head[:4096]}")
         if rule is None:
             return None
         if rule.error in ("throttle", "500"):

@@ -49,7 +49,8 @@ class PlatformMetrics:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._queue_urls: dict[str, str] = {}
+        self._queue_urls: dict[str, str | None] = {}  # None: not on the laptop
+        self._monitored = sorted({m.resource for m in all_metrics(topology) if m.kind == QUEUE})
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> PlatformMetrics:
@@ -75,8 +76,7 @@ class PlatformMetrics:
 
     # -- queues (AWS/SQS) -------------------------------------------------------------------
     def monitored_queues(self) -> list[str]:
-        names = {m.resource for m in all_metrics(self.topology) if m.kind == QUEUE}
-        return sorted(names)
+        return self._monitored
 
     def _url(self, logical: str) -> str | None:
         if logical not in self._queue_urls:
@@ -84,8 +84,8 @@ class PlatformMetrics:
             try:
                 url = sqs.get_queue_url(QueueName=self.topology.name(logical))["QueueUrl"]
             except sqs.exceptions.QueueDoesNotExist:
-                return None  # not on the laptop (SNS subscription and rule DLQs)
-            self._queue_urls[logical] = str(url)
+                url = None  # not on the laptop (SNS subscription and rule DLQs): asked once
+            self._queue_urls[logical] = str(url) if url else None
         return self._queue_urls[logical]
 
     def sample(self) -> None:
@@ -105,7 +105,7 @@ class PlatformMetrics:
             ):
                 self.publisher.add(namespace, _datum(metric, value, unit, QueueName=name))
         with self._lock:
-            peaks = {f: max(self._peak[f], self._in_flight[f]) for f in self._peak}
+            peaks = dict(self._peak)  # invocation_started keeps each peak >= its in-flight
             self._peak = Counter(self._in_flight)
         for function, peak in peaks.items():
             self.publisher.add(

@@ -274,10 +274,10 @@ class LocalRuntime:
         source: EventSource,
         messages: list[dict[str, Any]],
         slots: threading.BoundedSemaphore,
-        started: float | None = None,
-        container: int | None = None,
+        started: float,
+        container: int,
     ) -> None:
-        if self.observer is not None and started is not None:
+        if self.observer is not None:
             self.observer.invocation_ended(
                 source.queue.name,
                 time.monotonic() - started,
@@ -314,8 +314,7 @@ class LocalRuntime:
         except Exception:
             log.exception("settling a batch from %s failed", source.queue.name)
         finally:
-            if container is not None:
-                self._free.put(container)
+            self._free.put(container)
             slots.release()
 
     def _failed_ids(self, future: Future[Any], messages: list[dict[str, Any]]) -> set[str]:

@@ -121,14 +121,8 @@ class Replay:
     def _drain(self, deadline: float) -> bool:
         """Wait until both queues are empty twice in a row (the workers have caught up)."""
         urls = [self.queues.url(self.topology.name(q.name)) for q in self.topology.queues]
-        empty_in_a_row = 0
-        while time.time() < deadline:
-            busy = sum(sum(self.queues.depth(url)) for url in urls)
-            empty_in_a_row = empty_in_a_row + 1 if busy == 0 else 0
-            if empty_in_a_row >= 2:
-                return True
-            time.sleep(self.poll_s)
-        return False
+        timeout_s = max(0.0, deadline - time.time())
+        return self.queues.wait_empty(urls, timeout_s, quiet=2, poll_s=self.poll_s)
 
     def _touched(self, since: float, until: float, replay_started: float) -> tuple[int, int]:
         attributes = ["asset_id", "uploaded_at", *(part_attr(p) for p in PARTS)]
