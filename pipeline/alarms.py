@@ -12,10 +12,10 @@ from pipeline import metrics as m
 from pipeline.dashboard import (
     API,
     FUNCTION,
-    QUEUE,
     Metric,
     dead_letter_queues,
     function_names,
+    queue_metric,
 )
 from pipeline.topology import Topology
 
@@ -45,7 +45,7 @@ def alarms(topology: Topology) -> tuple[AlarmSpec, ...]:
             f"{dlq}-not-empty",
             f"Messages are waiting in {topology.name(dlq)}: find the cause in the worker "
             "logs, fix it, then `pipeline redrive`.",
-            Metric(QUEUE, "ApproximateNumberOfMessagesVisible", "Maximum", dlq, resource=dlq),
+            queue_metric("ApproximateNumberOfMessagesVisible", dlq),
             DLQ_MESSAGES,
             60,
             1,
@@ -57,7 +57,7 @@ def alarms(topology: Topology) -> tuple[AlarmSpec, ...]:
             f"{q.name}-oldest-message-age",
             f"The oldest message in {topology.name(q.name)} has waited over "
             f"{OLDEST_MESSAGE_AGE_S} s for 5 minutes: the {q.part} worker is not keeping up.",
-            Metric(QUEUE, "ApproximateAgeOfOldestMessage", "Maximum", q.name, resource=q.name),
+            queue_metric("ApproximateAgeOfOldestMessage", q.name),
             OLDEST_MESSAGE_AGE_S,
             60,
             5,

@@ -65,6 +65,11 @@ def _percentiles(name: str, prefix: str = "", *dims: tuple[str, str]) -> tuple[M
     return tuple(_app(name, p, f"{prefix}{p}", *dims) for p in ("p50", "p95", "p99"))
 
 
+def queue_metric(name: str, queue: str) -> Metric:
+    """An AWS/SQS metric of a queue (logical name), as its worst value over the period."""
+    return Metric(QUEUE, name, "Maximum", queue, resource=queue)
+
+
 def dead_letter_queues(topology: Topology) -> tuple[str, ...]:
     """Logical names of every DLQ: each worker queue's, each SNS subscription's, the rule's."""
     names = [q.dlq_name for q in topology.queues]
@@ -130,26 +135,20 @@ def widgets(topology: Topology) -> tuple[Widget, ...]:
             "queue_depth",
             "Queue depth (messages)",
             "Count",
-            tuple(
-                Metric(QUEUE, "ApproximateNumberOfMessagesVisible", "Maximum", q, resource=q)
-                for q in queues
-            ),
+            tuple(queue_metric("ApproximateNumberOfMessagesVisible", q) for q in queues),
         ),
         Widget(
             "queue_age",
             "Age of oldest message (s)",
             "Seconds",
-            tuple(
-                Metric(QUEUE, "ApproximateAgeOfOldestMessage", "Maximum", q, resource=q)
-                for q in queues
-            ),
+            tuple(queue_metric("ApproximateAgeOfOldestMessage", q) for q in queues),
         ),
         Widget(
             "dlq_depth",
             "Dead-letter queue depth",
             "Count",
             tuple(
-                Metric(QUEUE, "ApproximateNumberOfMessagesVisible", "Maximum", q, resource=q)
+                queue_metric("ApproximateNumberOfMessagesVisible", q)
                 for q in dead_letter_queues(topology)
             ),
         ),

@@ -195,21 +195,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
         Queues(settings.region),
         Catalog(settings.table_name, settings.region),
     )
-    bar = ProgressBar("replay")
     try:
-        report = use_case.run(
-            args.since,
-            args.until,
-            dry_run=args.dry_run,
-            timeout_s=args.timeout,
-            drain_timeout_s=args.drain_timeout,
-            on_progress=bar,
-        )
+        with ProgressBar("replay") as bar:
+            report = use_case.run(
+                args.since,
+                args.until,
+                dry_run=args.dry_run,
+                timeout_s=args.timeout,
+                drain_timeout_s=args.drain_timeout,
+                on_progress=bar,
+            )
     except ValueError as exc:
         print(f"pipeline replay: {exc}", file=sys.stderr)
         return 2
-    finally:
-        bar.close()
     r = report.to_dict()
     lines = [
         f"window            {r['since']} .. {r['until']}",
@@ -244,11 +242,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     use_case = Backfill(
         settings, Catalog(settings.table_name, settings.region), Queues(settings.region), specs
     )
-    bar = ProgressBar("backfill")
-    try:
+    with ProgressBar("backfill") as bar:
         report = use_case.run(dry_run=args.dry_run, rate=args.rate, on_progress=bar)
-    finally:
-        bar.close()
     r = report.to_dict()
     pairs = ", ".join(f"{n} {c}" for n, c in r["pairs"].items()) or "none"
     lines = [
@@ -284,8 +279,7 @@ def cmd_redrive(args: argparse.Namespace) -> int:
     reports = []
     for name in names:
         spec = next(q for q in topology.queues if q.name == name)
-        bar = ProgressBar(f"redrive {name}")
-        try:
+        with ProgressBar(f"redrive {name}") as bar:
             report = use_case.run(
                 name,
                 queues.url(topology.name(spec.dlq_name)),
@@ -295,8 +289,6 @@ def cmd_redrive(args: argparse.Namespace) -> int:
                 try_move_task=try_move_task,
                 on_progress=bar,
             )
-        finally:
-            bar.close()
         reports.append(report.to_dict())
     lines = [
         f"{r['queue']:<11} waiting {r['waiting']:>6}  moved {r['moved']:>6}  ({r['method']})"
@@ -326,13 +318,10 @@ def cmd_gc(args: argparse.Namespace) -> int:
         OutputObjects(settings.outputs_bucket, settings.region),
         settings.topology.renditions_prefix,
     )
-    bar = ProgressBar("gc")
-    try:
+    with ProgressBar("gc") as bar:
         report = use_case.run(
             dry_run=args.dry_run, min_age_s=args.min_age, on_garbage=show, on_progress=bar
         )
-    finally:
-        bar.close()
     r = report.to_dict()
     lines = [
         f"objects {r['objects']}: kept {r['kept']}, garbage {r['garbage']} "

@@ -40,6 +40,12 @@ class ProgressBar:
             return f"{self.label} [{bar:<{WIDTH}}] {share:4.0%} {counts} {progress.note}".rstrip()
         return f"{self.label} {progress.done} {progress.note}".rstrip()
 
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self.tty and self.drawn:
             self.stream.write("\n")
