@@ -50,15 +50,8 @@ def wait_state(
 
 def wait_drained(stack: LocalStack, timeout_s: float = 60) -> None:
     urls = list(stack.resources.queue_urls.values())
-    queues = Queues()
-    deadline = time.monotonic() + timeout_s
-    quiet = 0
-    while time.monotonic() < deadline:
-        quiet = quiet + 1 if sum(sum(queues.depth(url)) for url in urls) == 0 else 0
-        if quiet >= 3:
-            return
-        time.sleep(0.2)
-    raise AssertionError("queues did not drain")
+    if not Queues().wait_empty(urls, timeout_s, quiet=3, poll_s=0.2):
+        raise AssertionError("queues did not drain")
 
 
 def outputs(stack: LocalStack, prefix: str = "renditions/") -> dict[str, str]:
