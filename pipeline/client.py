@@ -57,17 +57,24 @@ class PipelineClient:
             retries=urllib3.Retry(3, backoff_factor=0.2),
         )
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def request(
+        self, method: str, path: str, body: Any = None, raw: bytes | None = None
+    ) -> tuple[int, Any, Any]:
+        """(status, parsed body, headers) of one API call, whatever its status."""
         headers = {"Authorization": f"Bearer {self.token}"}
-        data = None
+        data = raw
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(body).encode()
         response = self.http.request(method, self.api_url + path, body=data, headers=headers)
         text = response.data.decode() if response.data else ""
         payload: Any = json.loads(text) if text[:1] in ("{", "[") else text
-        if response.status >= 400:
-            raise ApiError(response.status, payload)
+        return response.status, payload, response.headers
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        status, payload, _ = self.request(method, path, body)
+        if status >= 400:
+            raise ApiError(status, payload)
         return payload
 
     def create_upload(

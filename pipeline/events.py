@@ -39,6 +39,43 @@ def _parse_time(value: Any) -> float:
     return datetime.now(UTC).timestamp()
 
 
+def iso_millis(epoch: float) -> str:
+    """An EventBridge event time with milliseconds: 2026-11-26T10:00:00.250Z."""
+    stamp = datetime.fromtimestamp(epoch, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def object_created_event(
+    bucket: str,
+    key: str,
+    *,
+    etag: str,
+    size: int,
+    when: float,
+    region: str,
+    event_id: str,
+    account: str = "123456789012",
+) -> dict[str, Any]:
+    """An S3 "Object Created" event as EventBridge delivers it (what `parse_eventbridge_s3`
+    reads): for replaying or re-sending an upload's event by hand."""
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": account,
+        "time": iso_millis(when),
+        "region": region,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": {"key": key, "size": size, "etag": etag, "sequencer": "0"},
+            "reason": "PutObject",
+        },
+    }
+
+
 def parse_eventbridge_s3(event: dict[str, Any]) -> SourceObject:
     if event.get("source") != "aws.s3" or event.get("detail-type") != "Object Created":
         raise BadEvent(

@@ -26,7 +26,6 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from pipeline.aws.catalog import Catalog
 from pipeline.aws.clients import client
 from pipeline.aws.queues import Queues
 from pipeline.client import PipelineClient
-from pipeline.events import BadEvent, parse_work
+from pipeline.events import BadEvent, object_created_event, parse_work
 from pipeline.local.faults import ENV
 from pipeline.local.stack import LocalStack, StackOptions
 from pipeline.model import TERMINAL_ASSET_STATES, AssetState
@@ -158,25 +157,16 @@ class Run:
     # -- events -------------------------------------------------------------------------------
     def event_body(self, key: str, etag: str, size: int, when: float) -> str:
         """An S3 "Object Created" event as EventBridge delivers it (raw, through SNS)."""
-        stamp = datetime.fromtimestamp(when, UTC)
-        return json.dumps(
-            {
-                "version": "0",
-                "id": str(uuid.uuid4()),
-                "detail-type": "Object Created",
-                "source": "aws.s3",
-                "account": "123456789012",
-                "time": stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z",
-                "region": self.stack.options.region,
-                "resources": [f"arn:aws:s3:::{self.uploads_bucket}"],
-                "detail": {
-                    "version": "0",
-                    "bucket": {"name": self.uploads_bucket},
-                    "object": {"key": key, "size": size, "etag": etag, "sequencer": "0"},
-                    "reason": "PutObject",
-                },
-            }
+        event = object_created_event(
+            self.uploads_bucket,
+            key,
+            etag=etag,
+            size=size,
+            when=when,
+            region=self.stack.options.region,
+            event_id=str(uuid.uuid4()),
         )
+        return json.dumps(event)
 
     def source_of(self, asset_id: str) -> tuple[str, str, int, float] | None:
         s3 = client("s3")
@@ -371,7 +361,9 @@ class Scenario:
 
 # -- actions -----------------------------------------------------------------------------------
 def kill_workers(kills: int) -> Action:
-    """SIGKILL a worker process while batches are in flight, `kills` times."""
+    """SIGKILL a worker process in the middle of a batch, `kills` times. Never one whose batch
+    is on its last delivery: SQS dead-letters a message its consumer crashed on at every
+    delivery (on AWS too), which would make it poison rather than a fault survived."""
 
     def action(run: Run, uploads: list[Upload], stop: threading.Event) -> None:
         import os
@@ -382,10 +374,8 @@ def kill_workers(kills: int) -> Action:
         done = 0
         deadline = time.monotonic() + 30
         while done < kills and time.monotonic() < deadline and not stop.is_set():
-            stats = runtime.stats
-            in_flight = stats["received"] - stats["succeeded"] - stats["failed"]
-            pids = runtime.worker_pids()
-            if in_flight > 0 and pids:
+            pids = [pid for pid, last in runtime.busy_workers() if not last]
+            if pids:
                 try:
                     os.kill(random.choice(pids), signal.SIGKILL)
                     done += 1

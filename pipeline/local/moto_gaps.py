@@ -29,13 +29,15 @@ import re
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from moto.dynamodb.responses import DynamoHandler
 from moto.events import models as events_models
 from moto.events.utils import _BASE_EVENT_MESSAGE
 from moto.utilities.arns import parse_arn
+
+from pipeline.events import iso_millis
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -47,10 +49,7 @@ _applied = False
 
 
 def _iso_millis(value: Any) -> Any:
-    if isinstance(value, int | float):
-        stamp = datetime.fromtimestamp(float(value), UTC)
-        return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
-    return value
+    return iso_millis(float(value)) if isinstance(value, int | float) else value
 
 
 def _publish_to_sns(rule: Any, topic_arn: str, event: dict[str, Any]) -> None:

@@ -6,31 +6,30 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from pipeline.aws.clients import client as aws
 from pipeline.aws.queues import Message, Queues
+from pipeline.events import object_created_event
 from pipeline.keys import new_asset_id
 from pipeline.usecases.redrive import CLIENT_SIDE, Redrive, move_client_side
 from tests.ops.ops_helpers import SAMPLE, run_cli, wait_drained, wait_state
 
 
 def s3_event(bucket: str, key: str, size: int) -> str:
-    return json.dumps(
-        {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Object Created",
-            "source": "aws.s3",
-            "time": "2026-11-26T10:00:00Z",
-            "region": "us-east-1",
-            "detail": {
-                "bucket": {"name": bucket},
-                "object": {"key": key, "size": size, "etag": "late-etag"},
-            },
-        }
+    when = datetime(2026, 11, 26, 10, 0, tzinfo=UTC).timestamp()
+    event = object_created_event(
+        bucket,
+        key,
+        etag="late-etag",
+        size=size,
+        when=when,
+        region="us-east-1",
+        event_id=str(uuid.uuid4()),
     )
+    return json.dumps(event)
 
 
 def visible(url: str) -> int:

@@ -20,18 +20,7 @@ API_MODULE = Path(__file__).resolve().parents[2] / "handlers" / "api.py"
 
 def call(client: PipelineClient, method: str, path: str, body=None, raw: bytes | None = None):
     """(status, parsed body, headers) without raising on 4xx."""
-    headers = {"Authorization": f"Bearer {client.token}"}
-    data = raw
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    response = client.http.request(method, client.api_url + path, body=data, headers=headers)
-    text = response.data.decode() if response.data else ""
-    return (
-        response.status,
-        (json.loads(text) if text[:1] in "{[" and text else text),
-        response.headers,
-    )
+    return client.request(method, path, body, raw)
 
 
 def assert_problem(status, body, headers, expected: int) -> None:
