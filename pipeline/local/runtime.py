@@ -140,6 +140,7 @@ class LocalRuntime:
         self._threads: list[threading.Thread] = []
         self._containers: list[ProcessPoolExecutor] = []
         self._free: queue.Queue[int] = queue.Queue()  # indexes of idle containers
+        self._batches: dict[int, tuple[EventSource, list[dict[str, Any]]]] = {}  # running now
         self._settlers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="settle")
         self._pool_lock = threading.Lock()
         # Told when each invocation starts and ends (platform metrics of the local stack).
@@ -185,6 +186,21 @@ class LocalRuntime:
                 for pid, process in (getattr(container, "_processes", None) or {}).items()
                 if process.is_alive()
             ]
+
+    def busy_workers(self) -> list[tuple[int, bool]]:
+        """(pid, on its last delivery) of each worker process running a batch now; a batch is
+        on its last delivery when a message of it was received maxReceiveCount times."""
+        with self._pool_lock:
+            busy = []
+            for container, (source, messages) in self._batches.items():
+                last = any(
+                    int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+                    >= source.queue.max_receive_count
+                    for m in messages
+                )
+                processes = getattr(self._containers[container], "_processes", None) or {}
+                busy += [(int(pid), last) for pid, p in processes.items() if p.is_alive()]
+            return busy
 
     def _free_container(self) -> int | None:
         """Wait for an idle container; None when the runtime stops."""
@@ -259,14 +275,16 @@ class LocalRuntime:
         args = (source.queue.handler, event, source.queue.name, source.queue.function_timeout_s)
         with self._pool_lock:
             try:
-                return self._containers[container].submit(invoke, *args)
+                future = self._containers[container].submit(invoke, *args)
             except (BrokenProcessPool, RuntimeError):
                 if self._stop.is_set():
                     return None
                 # Its process died (as a crashed Lambda container would): start a new one.
                 log.warning("worker process %d gone; starting a new one", container)
                 self._containers[container] = self._new_pool()
-                return self._containers[container].submit(invoke, *args)
+                future = self._containers[container].submit(invoke, *args)
+            self._batches[container] = (source, messages)
+            return future
 
     def _settle(
         self,
@@ -314,6 +332,8 @@ class LocalRuntime:
         except Exception:
             log.exception("settling a batch from %s failed", source.queue.name)
         finally:
+            with self._pool_lock:
+                self._batches.pop(container, None)
             self._free.put(container)
             slots.release()
 
