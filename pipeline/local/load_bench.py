@@ -22,9 +22,12 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from pipeline.aws import clients
 from pipeline.aws.catalog import Catalog, part_attr
+from pipeline.aws.queues import Queues
 from pipeline.client import PipelineClient
 from pipeline.demo import percentile
+from pipeline.local import moto_requests
 from pipeline.local.stack import LocalStack, StackOptions
 from pipeline.model import TERMINAL_ASSET_STATES
 from pipeline.topology import PARTS, Topology
@@ -138,6 +141,7 @@ def run_pipeline_bench(
         )
         with LocalStack(options) as stack:
             pipeline = _drive(stack, files, concurrency, timeout_s)
+            pipeline["cheapest_request_ms"] = cheapest_request_ms(stack)
             assert stack.runtime is not None
             pipeline["runtime"] = dict(stack.runtime.stats)
     efficiency = pipeline["assets_per_s"] / engine["assets_per_s"]
@@ -164,6 +168,7 @@ def _drive(
     catalog = Catalog(stack.options.topology.table_name)
     assert stack.runtime is not None
     cpu = CpuMeter(stack.runtime.worker_pids())
+    served_before = moto_requests.served()
     started = time.time()
 
     def upload(item: tuple[Path, str]) -> str:
@@ -174,15 +179,25 @@ def _drive(
     uploaded = time.time()
     deadline = time.monotonic() + timeout_s
     ended: set[str] = set()
-    # A batched read of the states once a second: the observer must cost the stack next to
-    # nothing. The times measured are the catalog's, read once every asset has ended.
+    # The observer must cost the stack next to nothing: it waits for the work queues to empty
+    # (two queue-attribute reads a second), then reads the states in one batched call. The
+    # times measured are the catalog's own, read once every asset has ended.
+    queues = Queues()
+    urls = [stack.resources.queue_urls[q.name] for q in stack.options.topology.queues]
     while time.monotonic() < deadline and len(ended) < len(ids):
+        queues.wait_empty(urls, deadline - time.monotonic(), quiet=1, poll_s=0.5)
         waiting = [a for a in ids if a not in ended]
         for asset_id, record in catalog.get_many(waiting, ("state",)).items():
             if record.get("state") in TERMINAL_ASSET_STATES:
                 ended.add(asset_id)
-        time.sleep(1.0)
+        if len(ended) < len(ids):
+            time.sleep(0.5)
     used = cpu.stop()
+    served = {
+        service: count - served_before.get(service, 0)
+        for service, count in moto_requests.served().items()
+        if count > served_before.get(service, 0)
+    }
     watched = ("state", "uploaded_at", "finished_at", *(part_attr(p) for p in PARTS))
     records = catalog.get_many(sorted(ended), watched)
     done = list(records.values())
@@ -213,7 +228,24 @@ def _drive(
         "part_s": {p: round(statistics.fmean(v), 3) for p, v in work.items() if v},
         "worker_busy": round(busy / (wall * (stack.options.workers or 1)), 3),
         "cpu_s": used,
+        "requests_per_asset": {
+            service: round(count / len(ids), 2)
+            for service, count in sorted(served.items(), key=lambda kv: -kv[1])
+        },
     }
+
+
+def cheapest_request_ms(stack: LocalStack, calls: int = 200) -> float:
+    """CPU for one of the embedded AWS's cheapest requests (an S3 HeadBucket), SDK client and
+    moto server together: both run in this process, so its CPU time holds both sides."""
+    s3 = clients.client("s3")
+    bucket = stack.options.topology.outputs_bucket_name
+    for _ in range(20):
+        s3.head_bucket(Bucket=bucket)
+    started = time.process_time()
+    for _ in range(calls):
+        s3.head_bucket(Bucket=bucket)
+    return round((time.process_time() - started) / calls * 1000, 3)
 
 
 def report(result: dict[str, Any]) -> str:
@@ -247,6 +279,20 @@ def report(result: dict[str, Any]) -> str:
             f"stack process {stack_ms:.0f} ms (moto, API, runtime, and this load generator); "
             f"overhead {workers_ms + stack_ms - engine_ms:.0f} ms per asset"
         )
+    per_asset = p.get("requests_per_asset") or {}
+    floor_ms = p.get("cheapest_request_ms")
+    if per_asset and floor_ms:
+        count = sum(per_asset.values())
+        engine_ms = e["engine_s_per_asset"] * 1000
+        bound = engine_ms / (engine_ms + count * floor_ms)
+        services = ", ".join(f"{name} {n:.1f}" for name, n in per_asset.items())
+        lines += [
+            f"  embedded AWS: {count:.1f} requests per asset ({services}; this observer's "
+            "reads included)",
+            f"  the cheapest request (S3 HeadBucket) costs {floor_ms:.1f} ms of CPU, SDK and "
+            f"moto together: at {count:.0f} requests per asset the efficiency cannot pass "
+            f"{bound:.2f} even if every request were that cheap and no core ever idled",
+        ]
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.local import faults
-from pipeline.local.load_bench import run_api_bench
+from pipeline.local.load_bench import report, run_api_bench, run_pipeline_bench
 from pipeline.media.fuzz import default_seeds, mutate, run_fuzz
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
@@ -19,6 +19,24 @@ def test_api_routes_under_concurrent_clients_answer_without_errors() -> None:
     assert result["errors"] == 0, result["error_samples"]
     assert result["requests"] == 300
     assert result["p99_ms"] < 2000
+
+
+@pytest.mark.stack
+def test_pipeline_bench_counts_the_requests_each_asset_costs_the_embedded_aws() -> None:
+    result = run_pipeline_bench(assets=6, concurrency=2, workers=1, timeout_s=120)
+    p = result["pipeline"]
+    assert (p["ready"], p["not_terminal"]) == (6, 0)
+    assert 0 < result["efficiency"] < 1
+    per_asset = p["requests_per_asset"]
+    # At least: the upload, a download per part and one rendition (S3); the record, and a
+    # claim and a completion per part (DynamoDB); a receive per batch and deletes (SQS).
+    assert per_asset["s3"] >= 4
+    assert per_asset["dynamodb"] >= 5
+    assert per_asset["sqs"] > 0
+    assert 0 < p["cheapest_request_ms"] < 100
+    text = report(result)
+    assert f"{sum(per_asset.values()):.1f} requests per asset" in text
+    assert "cannot pass" in text
 
 
 def test_mutated_files_raise_only_media_errors_within_the_memory_cap() -> None:
