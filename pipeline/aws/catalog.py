@@ -477,7 +477,7 @@ class Catalog:
             values=values,
             names={"#p": part_attr(part), "#state": "state", "#error": "error", "#v": "version"},
             condition="#p.etag = :etag",
-        )[0]
+        )
 
     def refresh_state(self, asset_id: str, parts: tuple[str, ...] = PARTS) -> AssetState | None:
         """Write the asset state derived from its parts; retried while other writers race."""
@@ -527,7 +527,7 @@ class Catalog:
             # The version moves, so a worker's refresh_state read before cannot revive it.
             names={"#state": "state", "#v": "version"},
             condition="attribute_exists(asset_id)",
-        )[0]
+        )
 
     def mark_reported(self, asset_id: str, state: str, etag: str) -> dict[str, Any] | None:
         """The asset record if this call is the first to report `state` (READY or FAILED) for
@@ -612,7 +612,7 @@ class Catalog:
             values=values,
             names={"#c": RENDER_CLAIM, "#token": "token"},
             condition="#c.#token = :token",
-        )[0]
+        )
 
     def put_records(self, records: Sequence[dict[str, Any]]) -> None:
         """Write whole records in batches (imports and benchmarks; no conditions)."""

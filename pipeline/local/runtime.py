@@ -64,6 +64,12 @@ def _init_worker(env: dict[str, str], log_path: str | None, handlers: tuple[str,
             log.exception("could not load %s ahead of its first event", handler)
 
 
+def _alive_pids(container: ProcessPoolExecutor) -> list[int]:
+    """The live process of a container (the executor keeps no public list of them)."""
+    processes = getattr(container, "_processes", None) or {}
+    return [int(pid) for pid, process in processes.items() if process.is_alive()]
+
+
 def _batch_call(call: Any, url: str, entries: list[dict[str, Any]], tries: int = 5) -> None:
     """A delete or visibility batch call, retried until every entry is through, as the event
     source mapping does: a message left undeleted would run again a visibility timeout later."""
@@ -180,12 +186,7 @@ class LocalRuntime:
     def worker_pids(self) -> list[int]:
         """The worker processes alive now (for CPU accounting and the fault suite)."""
         with self._pool_lock:
-            return [
-                int(pid)
-                for container in self._containers
-                for pid, process in (getattr(container, "_processes", None) or {}).items()
-                if process.is_alive()
-            ]
+            return [pid for container in self._containers for pid in _alive_pids(container)]
 
     def busy_workers(self) -> list[tuple[int, bool]]:
         """(pid, on its last delivery) of each worker process running a batch now; a batch is
@@ -198,8 +199,7 @@ class LocalRuntime:
                     >= source.queue.max_receive_count
                     for m in messages
                 )
-                processes = getattr(self._containers[container], "_processes", None) or {}
-                busy += [(int(pid), last) for pid, p in processes.items() if p.is_alive()]
+                busy += [(pid, last) for pid in _alive_pids(self._containers[container])]
             return busy
 
     def _free_container(self) -> int | None:

@@ -49,16 +49,17 @@ def test_memo_answers_as_moto_does() -> None:
 
 
 @pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def moto_in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     moto_speed.apply()
     with mock_aws():
-        yield boto3.client("sqs", region_name=REGION)
+        yield
 
 
-def _queue_with_every_kind_of_message(sqs: Any) -> str:
+def _queue_with_every_kind_of_message() -> str:
+    sqs = boto3.client("sqs", region_name=REGION)
     dlq = sqs.create_queue(QueueName="speed-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])
     url = sqs.create_queue(
@@ -77,8 +78,8 @@ def _queue_with_every_kind_of_message(sqs: Any) -> str:
     return url
 
 
-def test_queue_attributes_answer_as_moto_does(sqs: Any) -> None:
-    _queue_with_every_kind_of_message(sqs)
+def test_queue_attributes_answer_as_moto_does(moto_in_process: None) -> None:
+    _queue_with_every_kind_of_message()
     backend = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
     original = moto_speed.originals()["queue_attributes"]
     assert SQSBackend.get_queue_attributes is not original
@@ -108,8 +109,8 @@ def test_queue_attributes_answer_as_moto_does(sqs: Any) -> None:
             original(backend, "speed", bad)
 
 
-def test_retention_check_answers_as_moto_does(sqs: Any) -> None:
-    _queue_with_every_kind_of_message(sqs)
+def test_retention_check_answers_as_moto_does(moto_in_process: None) -> None:
+    _queue_with_every_kind_of_message()
     backend = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
     original = moto_speed.originals()["retention_check"]
     message = backend.get_queue("speed")._messages[0]
@@ -140,7 +141,9 @@ EXPRESSIONS = [
 ]
 
 
-def test_parsed_update_expressions_are_moto_trees_and_stay_unchanged(sqs: Any) -> None:
+def test_parsed_update_expressions_are_moto_trees_and_stay_unchanged(
+    moto_in_process: None,
+) -> None:
     original = moto_speed.originals()["parse_update"]
     for text in EXPRESSIONS:
         tree = UpdateExpressionParser.make(text)
