@@ -45,7 +45,7 @@ synth: install
 	@du -sh cdk.out/asset.* | sed 's/^/lambda package: /'
 
 samples: install
-	$(BIN)/python -m pipeline.samples
+	$(BIN)/python -m pipeline_dev.samples
 
 clean:
 	rm -rf $(VENV) .pipeline .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,15 @@ PART_SIZE = 8 * 1024 * 1024  # S3 wants 5 MiB or more for every part but the las
 Progress = Callable[[int, int], None]  # (bytes sent, total)
 
 
+def largest_url(asset: dict[str, Any]) -> str:
+    """The CDN URL of an asset's largest rendition (WebP first among equals), or "" if none."""
+    renditions = asset.get("renditions") or []
+    if not renditions:
+        return ""
+    best = max(renditions, key=lambda r: (r["width"] * r["height"], r["format"] == "webp"))
+    return str(best["url"])
+
+
 class _Reader(io.BytesIO):
     """A request body that reports how much of it has been read (sent)."""
 

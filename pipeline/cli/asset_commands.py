@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cli.target import NoTarget, add_target_args, resolve
-from pipeline.client import MULTIPART_THRESHOLD, ApiError, PipelineClient
-from pipeline.demo import largest_url
+from pipeline.client import MULTIPART_THRESHOLD, ApiError, PipelineClient, largest_url
 from pipeline.media.sniff import SUPPORTED_FORMATS
 
 IMAGE_SUFFIXES = {f".{s}" for s in SUPPORTED_FORMATS} | {".jpg", ".tif", ".heif"}

@@ -173,12 +173,12 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_engine(args: argparse.Namespace) -> int:
-    from pipeline.media.bench import run_engine_bench
+    from pipeline_dev.engine_bench import run_engine_bench
 
     return run_engine_bench(input_dir=args.input, json_path=args.json, repeat=args.repeat)
 
 
 def cmd_bench_video(args: argparse.Namespace) -> int:
-    from pipeline.media.video_bench import run_video_bench
+    from pipeline_dev.video_bench import run_video_bench
 
     return run_video_bench(files=args.files, seconds=args.seconds, json_path=args.json)

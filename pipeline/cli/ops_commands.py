@@ -334,7 +334,7 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_backfill(args: argparse.Namespace) -> int:
-    from pipeline.local.backfill_bench import run_bench
+    from pipeline_dev.backfill_bench import run_bench
 
     results = [run_bench(n, send=not args.no_send) for n in (args.records or [2000])]
     if args.json:

@@ -80,8 +80,8 @@ def register_bench(bench_sub: Any) -> None:
 
 
 def cmd_chaos(args: argparse.Namespace) -> int:
-    from pipeline.local import chaos
     from pipeline.local.stack import LocalStack
+    from pipeline_dev import chaos
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,7 +105,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
-    from pipeline.media.fuzz import default_seeds, run_fuzz
+    from pipeline_dev.fuzz import default_seeds, run_fuzz
 
     seeds = args.seeds or default_seeds()
     report = run_fuzz(seeds, seconds=args.seconds, seed=args.seed, memory_mb=args.memory_mb)
@@ -116,7 +116,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_pipeline(args: argparse.Namespace) -> int:
-    from pipeline.local.load_bench import run_pipeline_bench
+    from pipeline_dev.load_bench import run_pipeline_bench
 
     result = run_pipeline_bench(
         assets=args.assets,
@@ -129,7 +129,7 @@ def cmd_bench_pipeline(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_api(args: argparse.Namespace) -> int:
-    from pipeline.local.load_bench import run_api_bench
+    from pipeline_dev.load_bench import run_api_bench
 
     result = run_api_bench(
         requests=args.requests,

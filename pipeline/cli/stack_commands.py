@@ -108,8 +108,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipeline import demo
     from pipeline.client import PipelineClient
+    from pipeline_dev import demo
 
     samples = demo.load_samples(args.samples)
     stack = LocalStack(_options(args, default_log_path(STATE_DIR)))

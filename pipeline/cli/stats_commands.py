@@ -107,6 +107,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_coldstart(args: argparse.Namespace) -> int:
-    from pipeline.coldstart import run_coldstart_bench
+    from pipeline_dev.coldstart import run_coldstart_bench
 
     return run_coldstart_bench(runs=args.runs, json_path=args.json)

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.local import chaos
 from pipeline.local.stack import LocalStack
+from pipeline_dev import chaos
 
 
 @pytest.fixture(scope="package")

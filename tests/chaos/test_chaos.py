@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.local import chaos
+from pipeline_dev import chaos
 
 pytestmark = [pytest.mark.chaos, pytest.mark.stack]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.local import faults
-from pipeline.local.load_bench import report, run_api_bench, run_pipeline_bench
-from pipeline.media.fuzz import default_seeds, mutate, run_fuzz
+from pipeline_dev.fuzz import default_seeds, mutate, run_fuzz
+from pipeline_dev.load_bench import report, run_api_bench, run_pipeline_bench
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
 

@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from pipeline.media.video_synth import SynthVideo, synth_video
+from pipeline_dev.video_synth import SynthVideo, synth_video
 
 PARIS = "+48.8582+002.2945/"
 SHOT_AT = "2026-05-17T09:41:07Z"

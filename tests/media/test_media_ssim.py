@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageFilter
 
-from pipeline.media.bench import synthetic_photo
+from pipeline_dev.engine_bench import synthetic_photo
 from tests.media.media_images import make_image
 
 
 def test_ssim_orders_degradations() -> None:
     pytest.importorskip("numpy", reason="SSIM needs numpy (the 'bench' extra)")
-    from pipeline.media.ssim import ssim
+    from pipeline_dev.ssim import ssim
 
     picture = make_image((200, 150))
     slightly = picture.filter(ImageFilter.GaussianBlur(0.6))

@@ -39,7 +39,7 @@ from pipeline.local.stack import LocalStack, StackOptions
 from pipeline.model import TERMINAL_ASSET_STATES, AssetState
 from pipeline.topology import PARTS, Topology
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_media"
 GOOD = ("grayscale.jpg", "progressive.jpg", "logo-alpha.png", "landscape.webp", "animated.gif")
 GOOD_LONG = (*GOOD, "portrait-orientation6-gps.jpg", "photo-12mp.jpg")
 BAD = ("truncated.jpg", "notes-not-an-image.jpg")

@@ -26,13 +26,13 @@ from pipeline.aws import clients
 from pipeline.aws.catalog import Catalog, part_attr
 from pipeline.aws.queues import Queues
 from pipeline.client import PipelineClient
-from pipeline.demo import percentile
-from pipeline.local import moto_requests
 from pipeline.local.stack import LocalStack, StackOptions
 from pipeline.model import TERMINAL_ASSET_STATES
 from pipeline.topology import PARTS, Topology
+from pipeline_dev import moto_requests
+from pipeline_dev.demo import percentile
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_media"
 IMAGES = (
     ("photo-12mp.jpg", "image/jpeg"),
     ("portrait-orientation6-gps.jpg", "image/jpeg"),

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.media.bench import peak_rss_mib
+from pipeline_dev.engine_bench import peak_rss_mib
 
 STEPS = ("base", "metadata", "poster", "preview", "decode-all")
 # Grain brings the bitrate near or above a phone's (1080p30 H.264 about 10-20 Mbit/s):
@@ -68,7 +68,7 @@ def measure(step: str, path: Path) -> dict[str, float]:
 
 def run_video_bench(files: list[Path], seconds: float, json_path: Path | None) -> int:
     from pipeline.media.video_probe import open_video
-    from pipeline.media.video_synth import SynthVideo, synth_video
+    from pipeline_dev.video_synth import SynthVideo, synth_video
 
     with tempfile.TemporaryDirectory(prefix="bench-video-") as folder:
         inputs: list[tuple[str, Path]] = [(f.name, f) for f in files]

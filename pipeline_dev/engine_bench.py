@@ -195,7 +195,7 @@ def synthetic_photo(path: Path, size: tuple[int, int], seed: int = 7) -> None:
 
 
 def _child(engine: str, path: Path, repeat: int, pixels_dir: Path | None) -> dict[str, Any]:
-    command = [sys.executable, "-m", "pipeline.media.bench", "--worker", engine, str(path),
+    command = [sys.executable, "-m", "pipeline_dev.engine_bench", "--worker", engine, str(path),
                str(repeat), str(pixels_dir or "")]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -222,7 +222,7 @@ def _have_pyvips() -> bool:
 
 
 def run_engine_bench(input_dir: Path | None, json_path: Path | None, repeat: int = 3) -> int:
-    from pipeline.media.ssim import ssim
+    from pipeline_dev.ssim import ssim
 
     engines = [e for e in ENGINES if e != "pyvips" or _have_pyvips()]
     if "pyvips" not in engines:

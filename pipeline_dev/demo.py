@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.client import PipelineClient
+from pipeline.client import PipelineClient, largest_url
 
 
 @dataclass
@@ -55,14 +55,6 @@ def run(client: PipelineClient, samples: list[Sample], timeout_s: float = 180.0)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         return list(pool.map(one, samples))
-
-
-def largest_url(asset: dict[str, Any]) -> str:
-    renditions = asset.get("renditions") or []
-    if not renditions:
-        return ""
-    best = max(renditions, key=lambda r: (r["width"] * r["height"], r["format"] == "webp"))
-    return str(best["url"])
 
 
 def report(results: list[Result], client: PipelineClient) -> tuple[str, bool]:

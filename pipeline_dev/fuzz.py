@@ -29,7 +29,7 @@ SEED_LIMIT_BYTES = 2 * 1024 * 1024  # larger seeds cost seconds per mutant
 
 def default_seeds() -> list[Path]:
     """sample_media's images and, where present, the shared corpus (../shared/corpus)."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     folders = [root / "sample_media", root.parent / "shared" / "corpus"]
     return [f for f in folders if f.is_dir()]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter
 from PIL.TiffImagePlugin import IFDRational as Fraction
 
-from pipeline.media.video_synth import sky_gradient
+from pipeline_dev.video_synth import sky_gradient
 
 
 def _photo(width: int, height: int, seed: int) -> Image.Image:
@@ -90,7 +90,7 @@ def _truncated_jpeg() -> bytes:
 def _phone_clip() -> bytes:
     """A portrait phone clip: stored landscape with a 90-degree display rotation, a black
     half-second lead-in (the poster must skip it), stereo audio, creation time and location."""
-    from pipeline.media.video_synth import SynthVideo, synth_video
+    from pipeline_dev.video_synth import SynthVideo, synth_video
 
     tags = {"creation_time": "2026-05-17T09:41:07Z", "location": "+48.8582+002.2945/"}
     spec = SynthVideo(
@@ -101,7 +101,7 @@ def _phone_clip() -> bytes:
 
 
 def _webm_clip() -> bytes:
-    from pipeline.media.video_synth import SynthVideo, synth_video
+    from pipeline_dev.video_synth import SynthVideo, synth_video
 
     return synth_video(SynthVideo(codec="vp9", container="webm", width=640, height=360))
 
