@@ -152,8 +152,10 @@ def run_fuzz(
     per_file_s: float = 30.0,
     keep: Path | None = None,
     workers: int | None = None,
+    max_files: int | None = None,
 ) -> FuzzReport:
-    """Mutants of `seeds` through the engine until `seconds` run out."""
+    """Mutants of `seeds` through the engine until `seconds` run out (or `max_files` are done:
+    a count that does not depend on how fast the machine is)."""
     files = seed_files(seeds)
     if not files:
         raise ValueError("no seed files")
@@ -166,9 +168,10 @@ def run_fuzz(
     context = multiprocessing.get_context("spawn")
     pool = _pool(context, workers, memory_mb)
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and (max_files is None or report.files < max_files):
             batch = []
-            for _ in range(workers * 4):
+            left = workers * 4 if max_files is None else min(workers * 4, max_files - report.files)
+            for _ in range(left):
                 source = rng.choice(files)
                 data, mutation = mutate(contents[source], rng)
                 batch.append((source, mutation, data, pool.submit(_run_one, data)))
