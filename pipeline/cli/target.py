@@ -21,7 +21,7 @@ import json
 import os
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -31,7 +31,7 @@ import urllib3.exceptions
 from botocore import exceptions as botocore_errors
 
 from pipeline.aws.clients import reset_clients
-from pipeline.aws.stack_outputs import STACK_ENV, StackNotFound, resolve_stack
+from pipeline.aws.stack_outputs import STACK_ENV, StackNotFound, resolve_stack, stack_name_from
 
 STATE_FILE = Path(".pipeline") / "stack.json"
 TOKEN_ENV = "PIPELINE_TOKEN"
@@ -133,29 +133,24 @@ def add_target_args(parser: argparse.ArgumentParser, reach: Reach) -> None:
     parser.set_defaults(target_reach=reach)
 
 
-def _candidates(args: argparse.Namespace, reach: Reach) -> Iterator[tuple[str, str | None, bool]]:
-    """(where it comes from, value, names a deployed stack) in the order of the rule."""
-    flag, variable = _DIRECT[reach]
-    yield "--stack", getattr(args, "stack", None), True
-    yield flag, getattr(args, flag.lstrip("-"), None), False
-    yield STACK_ENV, os.environ.get(STACK_ENV, "").strip(), True
-    yield variable, os.environ.get(variable, "").strip(), False
-
-
 def resolve(args: argparse.Namespace, state_file: Path = STATE_FILE) -> Target:
     reach: Reach = args.target_reach
     token = getattr(args, "token", None) or os.environ.get(TOKEN_ENV, "")
     region = getattr(args, "region", None)
-    for source, value, is_stack in _candidates(args, reach):
-        if not value:
-            continue
-        if is_stack:
-            return _deployed(value, source, reach, token, region)
-        return _direct(value, source, reach, token, region)
+    flag, variable = _DIRECT[reach]
+    direct = getattr(args, flag.lstrip("-"), None)
+    # --stack and the direct flag exclude each other; either beats every variable.
+    stack = None if direct else stack_name_from(getattr(args, "stack", None))
+    if stack:
+        source = "--stack" if getattr(args, "stack", None) else STACK_ENV
+        return _deployed(stack, source, reach, token, region)
+    if direct:
+        return _direct(direct, flag, reach, token, region)
+    if os.environ.get(variable, "").strip():
+        return _direct(os.environ[variable].strip(), variable, reach, token, region)
     state = read_state(state_file)
     if state is not None:
         return _local(state, reach, token, state_file)
-    flag, variable = _DIRECT[reach]
     raise NoTarget(
         f"nothing to talk to: no --stack or {flag}, no {STACK_ENV} or {variable}, and no "
         f"`pipeline up` running in this folder ({state_file}); start one or name a target"

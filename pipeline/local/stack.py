@@ -89,14 +89,15 @@ class LocalStack:
         self.cdn_url = f"http://{opts.host}:{self._cdn_server.server_address[1]}"
         self._set_env(self.env())
         self.resources = provision(opts.topology, opts.region, cors_origins=["*"])
-        self._cdn_server.store = composition.services().store
+        services = composition.services()
+        self._cdn_server.store = services.store
         self._cdn_server.bucket = opts.topology.outputs_bucket_name
 
         from handlers.api import handler as api_handler
 
         # What SQS, Lambda, API Gateway and CloudFront would publish to CloudWatch on AWS.
         metrics = self.platform_metrics = PlatformMetrics(
-            opts.topology, opts.region, composition.queues(composition.services().settings)
+            opts.topology, opts.region, composition.queues(services.settings)
         )
         routes = {**static_routes(self.dev_token), **dashboard_routes(opts.topology, opts.region)}
         gateway = GatewayServer(
