@@ -21,6 +21,7 @@ from pipeline import composition, media
 from pipeline.cli import bench_group
 from pipeline.cli.progress_bar import ProgressBar
 from pipeline.cli.target import Target, add_target_args, on_target
+from pipeline.errors import InvalidInput
 from pipeline.settings import get_settings
 
 _RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhd])$")
@@ -155,7 +156,7 @@ def cmd_replay(args: argparse.Namespace, target: Target) -> int:
                 drain_timeout_s=args.drain_timeout,
                 on_progress=bar,
             )
-    except ValueError as exc:
+    except InvalidInput as exc:
         print(f"pipeline replay: {exc}", file=sys.stderr)
         return 2
     r = report.to_dict()
@@ -183,7 +184,7 @@ def cmd_backfill(args: argparse.Namespace, target: Target) -> int:
 
     try:
         specs = select_specs(rendition_specs(args.renditions_file), args.rendition)
-    except ValueError as exc:
+    except (ValueError, InvalidInput) as exc:  # an unreadable specs file, an unknown name
         print(f"pipeline backfill: {exc}", file=sys.stderr)
         return 2
     use_case = composition.backfill(get_settings(), specs)
