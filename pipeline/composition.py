@@ -10,25 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pipeline import media
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.object_store import ObjectStore
-from pipeline.aws.output_objects import OutputObjects
 from pipeline.aws.queues import Queues
-from pipeline.aws.replays import Replays
 from pipeline.aws.secrets import secret_bytes
 from pipeline.delivery import CloudFrontSigner, HmacSigner, UrlBuilder, UrlSigner
 from pipeline.metrics_emf import emit_emf
 from pipeline.settings import Settings, get_settings
 from pipeline.topology import PART_RENDITIONS
-from pipeline.usecases.backfill import Backfill
-from pipeline.usecases.gc import GarbageCollector
 from pipeline.usecases.metering import PartMetering
 from pipeline.usecases.process_part import PartWorker, media_limits, video_preview
 from pipeline.usecases.produce import metadata_producer, rendition_producer
-from pipeline.usecases.redrive import Redrive
-from pipeline.usecases.replay import Replay
+
+if TYPE_CHECKING:
+    from pipeline.usecases.backfill import Backfill
+    from pipeline.usecases.gc import GarbageCollector
+    from pipeline.usecases.redrive import Redrive
+    from pipeline.usecases.replay import Replay
 
 
 # -- adapters ---------------------------------------------------------------------------------
@@ -113,19 +114,31 @@ def part_worker(part: str) -> PartWorker:
     )
 
 
+# The operations import their modules when built: the Lambda functions never run them, and
+# their cold start should not pay for them.
 def replay(settings: Settings) -> Replay:
+    from pipeline.aws.replays import Replays
+    from pipeline.usecases.replay import Replay
+
     return Replay(settings.topology, Replays(settings.region), queues(settings), catalog(settings))
 
 
 def backfill(settings: Settings, specs: Sequence[media.RenditionSpec]) -> Backfill:
+    from pipeline.usecases.backfill import Backfill
+
     return Backfill(settings, catalog(settings), queues(settings), specs)
 
 
 def redrive(settings: Settings) -> Redrive:
+    from pipeline.usecases.redrive import Redrive
+
     return Redrive(queues(settings))
 
 
 def garbage_collector(settings: Settings) -> GarbageCollector:
+    from pipeline.aws.output_objects import OutputObjects
+    from pipeline.usecases.gc import GarbageCollector
+
     return GarbageCollector(
         catalog(settings),
         OutputObjects(settings.outputs_bucket, settings.region),

@@ -123,7 +123,9 @@ def add_target_args(parser: argparse.ArgumentParser, reach: Reach) -> None:
     where.add_argument("--stack", help=f"a deployed stack's CloudFormation name (or {STACK_ENV})")
     variable = _DIRECT[reach][1]
     if reach == "api":
-        where.add_argument("--api", help=f"API base URL (or {variable}); needs a token")
+        where.add_argument(
+            "--api", metavar="URL", help=f"API base URL (or {variable}); needs a token"
+        )
         group.add_argument(
             "--token", help=f"bearer token (or {TOKEN_ENV}; default: the local stack's)"
         )
