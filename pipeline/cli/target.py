@@ -120,7 +120,9 @@ def precedence(reach: Reach) -> str:
 def add_target_args(parser: argparse.ArgumentParser, reach: Reach) -> None:
     group = parser.add_argument_group("target", precedence(reach))
     where = group.add_mutually_exclusive_group()
-    where.add_argument("--stack", help=f"a deployed stack's CloudFormation name (or {STACK_ENV})")
+    where.add_argument(
+        "--stack", metavar="NAME", help=f"a deployed stack's CloudFormation name (or {STACK_ENV})"
+    )
     variable = _DIRECT[reach][1]
     if reach == "api":
         where.add_argument(
@@ -130,7 +132,9 @@ def add_target_args(parser: argparse.ArgumentParser, reach: Reach) -> None:
             "--token", help=f"bearer token (or {TOKEN_ENV}; default: the local stack's)"
         )
     else:
-        where.add_argument("--endpoint", help=f"AWS endpoint of an embedded stack (or {variable})")
+        where.add_argument(
+            "--endpoint", metavar="URL", help=f"AWS endpoint of an embedded stack (or {variable})"
+        )
     group.add_argument("--region", help="AWS region of the deployed stack")
     parser.set_defaults(target_reach=reach)
 
