@@ -32,15 +32,6 @@ def _json(status: int, body: Any) -> Response[str]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(body))
 
 
-def _problem(error: PipelineError) -> Response[str]:
-    problem = problem_for(error)
-    return Response(
-        status_code=problem.status,
-        content_type="application/problem+json",
-        body=json.dumps(problem.to_dict()),
-    )
-
-
 def _owner() -> str:
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     if not claims.get("sub"):
@@ -60,8 +51,13 @@ def _query(name: str) -> str | None:
 
 
 @app.exception_handler(PipelineError)
-def _on_refused(exc: PipelineError) -> Response[str]:
-    return _problem(exc)
+def _problem(error: PipelineError) -> Response[str]:
+    problem = problem_for(error)
+    return Response(
+        status_code=problem.status,
+        content_type="application/problem+json",
+        body=json.dumps(problem.to_dict()),
+    )
 
 
 @app.not_found
