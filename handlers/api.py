@@ -1,7 +1,8 @@
 """The HTTP API (API Gateway HTTP API v2 on AWS, the local gateway on a laptop).
 
-Routes parse the request, call one use case and shape the answer; errors are RFC 9457
-problem documents. The caller is the JWT's `sub`, checked by the authorizer before this runs.
+Routes parse the request, call one use case and shape the answer; the domain errors the use
+cases raise become RFC 9457 problem documents here (`pipeline.problem_details`). The caller
+is the JWT's `sub`, checked by the authorizer before this runs.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 
-from handlers.wiring import services
 from pipeline.api_spec import openapi_document
+from pipeline.composition import services
+from pipeline.errors import InvalidInput, NotAuthenticated, NotFound, PipelineError
 from pipeline.metrics_emf import with_cold_start_metric
 from pipeline.observability import SERVICE
+from pipeline.problem_details import problem_for
 from pipeline.tracing import traced
 from pipeline.usecases import assets, uploads
-from pipeline.usecases.problems import Problem, malformed
 
 logger = Logger(service=SERVICE)
 app = APIGatewayHttpResolver()
@@ -30,18 +32,10 @@ def _json(status: int, body: Any) -> Response[str]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(body))
 
 
-def _problem(problem: Problem) -> Response[str]:
-    return Response(
-        status_code=problem.status,
-        content_type="application/problem+json",
-        body=json.dumps(problem.to_dict()),
-    )
-
-
 def _owner() -> str:
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     if not claims.get("sub"):
-        raise Problem(401, "Unauthorized", "a bearer token with a subject is required")
+        raise NotAuthenticated()
     return str(claims["sub"])
 
 
@@ -49,22 +43,27 @@ def _body() -> Any:
     try:
         return app.current_event.json_body
     except (json.JSONDecodeError, TypeError, UnicodeDecodeError):
-        raise malformed("the body is not valid JSON") from None
+        raise InvalidInput("the body is not valid JSON") from None
 
 
 def _query(name: str) -> str | None:
     return (app.current_event.query_string_parameters or {}).get(name)
 
 
-@app.exception_handler(Problem)
-def _on_problem(exc: Problem) -> Response[str]:
-    return _problem(exc)
+@app.exception_handler(PipelineError)
+def _problem(error: PipelineError) -> Response[str]:
+    problem = problem_for(error)
+    return Response(
+        status_code=problem.status,
+        content_type="application/problem+json",
+        body=json.dumps(problem.to_dict()),
+    )
 
 
 @app.not_found
 def _on_not_found(exc: NotFoundError) -> Response[str]:
     event = app.current_event
-    return _problem(Problem(404, "Not found", f"no route {event.http_method} {event.path}"))
+    return _problem(NotFound(f"no route {event.http_method} {event.path}"))
 
 
 # -- uploads ----------------------------------------------------------------------------------
@@ -106,7 +105,7 @@ def get_multipart_batch(upload_id: str) -> Response[str]:
     key = uploads.owned_key(_query("key"), _owner(), s.catalog)
     numbers = [uploads.part_number(n) for n in (_query("partNumbers") or "").split(",") if n]
     if not numbers:
-        raise malformed("partNumbers must list at least one part number")
+        raise InvalidInput("partNumbers must list at least one part number")
     urls = uploads.sign_parts(key, upload_id, numbers, s.settings, s.store)
     return _json(200, {"presignedUrls": urls})
 

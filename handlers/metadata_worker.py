@@ -3,7 +3,7 @@
 from aws_lambda_powertools import Logger
 
 from handlers._sqs_worker import sqs_handler
-from handlers.wiring import part_worker
+from pipeline.composition import part_worker
 from pipeline.observability import SERVICE
 from pipeline.topology import PART_METADATA
 

@@ -1,4 +1,6 @@
-"""`pipeline upload`, `status`, `ls` and `rm`: the asset API from the terminal."""
+"""`pipeline upload`, `status`, `ls` and `rm`: the asset API from the terminal.
+
+Where they point is chosen by `pipeline.cli.target` (the same rule for every command)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.target import NoTarget, add_target_args, resolve
+from pipeline.cli.target import Target, add_target_args, on_target
 from pipeline.client import MULTIPART_THRESHOLD, ApiError, PipelineClient, largest_url
 from pipeline.media.sniff import SUPPORTED_FORMATS
 
@@ -27,29 +29,28 @@ def register(subparsers: Any) -> None:
         default=MULTIPART_THRESHOLD,
         help=f"bytes above which files go up in parts (default {MULTIPART_THRESHOLD})",
     )
-    add_target_args(upload)
-    upload.set_defaults(func=cmd_upload)
+    add_target_args(upload, "api")
+    upload.set_defaults(func=on_target(cmd_upload))
 
     status = subparsers.add_parser("status", help="one asset: state, failure, renditions")
     status.add_argument("asset_id")
     status.add_argument("--json", action="store_true", help="print the API's JSON")
-    add_target_args(status)
-    status.set_defaults(func=cmd_status)
+    add_target_args(status, "api")
+    status.set_defaults(func=on_target(cmd_status))
 
     ls = subparsers.add_parser("ls", help="list your assets, newest first")
     ls.add_argument("--state", choices=["PENDING", "PROCESSING", "READY", "FAILED"])
     ls.add_argument("--limit", type=int, default=50, help="how many (default 50)")
-    add_target_args(ls)
-    ls.set_defaults(func=cmd_ls)
+    add_target_args(ls, "api")
+    ls.set_defaults(func=on_target(cmd_ls))
 
     rm = subparsers.add_parser("rm", help="delete assets: source, renditions and record")
     rm.add_argument("asset_ids", nargs="+")
-    add_target_args(rm)
-    rm.set_defaults(func=cmd_rm)
+    add_target_args(rm, "api")
+    rm.set_defaults(func=on_target(cmd_rm))
 
 
-def _client(args: argparse.Namespace) -> PipelineClient:
-    target = resolve(args)
+def _client(target: Target) -> PipelineClient:
     return PipelineClient(target.api_url, target.token)
 
 
@@ -94,11 +95,11 @@ def _line(asset: dict[str, Any]) -> str:
     )
 
 
-def cmd_upload(args: argparse.Namespace) -> int:
+def cmd_upload(args: argparse.Namespace, target: Target) -> int:
+    client = _client(target)
     try:
-        client = _client(args)
         files = _files(args.paths)
-    except (NoTarget, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
         print(f"pipeline upload: {exc}", file=sys.stderr)
         return 2
     failed = 0
@@ -124,10 +125,10 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def cmd_status(args: argparse.Namespace, target: Target) -> int:
     try:
-        asset = _client(args).get_asset(args.asset_id)
-    except (NoTarget, ApiError) as exc:
+        asset = _client(target).get_asset(args.asset_id)
+    except ApiError as exc:
         print(f"pipeline status: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -141,9 +142,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ls(args: argparse.Namespace) -> int:
+def cmd_ls(args: argparse.Namespace, target: Target) -> int:
+    client = _client(target)
     try:
-        client = _client(args)
         shown, cursor = 0, None
         while shown < args.limit:
             page = client.list_assets(args.state, min(100, args.limit - shown), cursor)
@@ -153,19 +154,19 @@ def cmd_ls(args: argparse.Namespace) -> int:
             cursor = page.get("next_cursor")
             if not cursor:
                 break
-    except (NoTarget, ApiError) as exc:
+    except ApiError as exc:
         print(f"pipeline ls: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
-def cmd_rm(args: argparse.Namespace) -> int:
+def cmd_rm(args: argparse.Namespace, target: Target) -> int:
+    client = _client(target)
     try:
-        client = _client(args)
         for asset_id in args.asset_ids:
             client.delete_asset(asset_id)
             print(f"deleted {asset_id}")
-    except (NoTarget, ApiError) as exc:
+    except ApiError as exc:
         print(f"pipeline rm: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -1,10 +1,9 @@
 """Operations on a running pipeline: `pipeline replay`, `backfill`, `redrive`, `gc`, and
 `pipeline bench backfill`.
 
-They work against `pipeline up` and against a deployed stack. Where: `--endpoint URL` (an
-embedded AWS), else `--stack NAME` / PIPELINE_STACK (a deployed stack: its outputs come from
-CloudFormation, credentials from the usual AWS configuration), else the `pipeline up` running in
-this folder (its state file), else $AWS_ENDPOINT_URL, else the default port of `pipeline up`.
+They work against `pipeline up` and against a deployed stack; `pipeline.cli.target` chooses
+which, with the same rule as every other command. Their use cases come from
+`pipeline.composition`.
 """
 
 from __future__ import annotations
@@ -18,57 +17,20 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline import media
-from pipeline.aws.clients import reset_clients
+from pipeline import composition, media
 from pipeline.cli import bench_group
 from pipeline.cli.progress_bar import ProgressBar
-from pipeline.settings import Settings, get_settings
+from pipeline.cli.target import Target, add_target_args, on_target
+from pipeline.errors import InvalidInput
+from pipeline.settings import get_settings
 
-DEFAULT_ENDPOINT = "http://127.0.0.1:4566"  # `pipeline up` (pipeline.local.stack.DEFAULT_PORT)
 _RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-# -- where the pipeline runs ------------------------------------------------------------------
 def _target_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("target")
-    group.add_argument(
-        "--endpoint",
-        default=None,
-        help="AWS endpoint of an embedded stack (default: the `pipeline up` running in this "
-        f"folder, else $AWS_ENDPOINT_URL, else {DEFAULT_ENDPOINT}; --stack wins over both)",
-    )
-    group.add_argument("--stack", default=None, help="a deployed stack (CloudFormation name)")
-    group.add_argument("--region", default=None, help="AWS region of the deployed stack")
+    add_target_args(parser, "aws")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-
-
-def connect(args: argparse.Namespace) -> Settings:
-    """Point this process's AWS clients and settings at the chosen pipeline."""
-    from pipeline.aws.stack_outputs import resolve_stack, stack_name_from
-    from pipeline.cli.target import point_at, read_state
-
-    stack_name = None if args.endpoint else stack_name_from(args.stack)
-    state = None if args.endpoint or stack_name else read_state()
-    if stack_name:
-        os.environ.pop("AWS_ENDPOINT_URL", None)
-        reset_clients()  # DescribeStacks goes to AWS, not to an embedded stack
-        env = resolve_stack(stack_name, args.region).environment()
-    elif state is not None:
-        env = state["env"]
-    else:
-        env = {
-            "AWS_ENDPOINT_URL": args.endpoint
-            or os.environ.get("AWS_ENDPOINT_URL")
-            or DEFAULT_ENDPOINT,
-            **{
-                n: os.environ.get(n, "local")
-                for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-            },
-            **({"AWS_REGION": args.region} if args.region else {}),
-        }
-    point_at(env)
-    return get_settings()
 
 
 def parse_when(text: str, now: float | None = None) -> float:
@@ -119,7 +81,7 @@ def register(subparsers: Any) -> None:
         "--drain-timeout", type=float, default=600, help="seconds to wait for the workers"
     )
     _target_args(replay)
-    replay.set_defaults(func=cmd_replay)
+    replay.set_defaults(func=on_target(cmd_replay))
 
     backfill = subparsers.add_parser(
         "backfill",
@@ -141,7 +103,7 @@ def register(subparsers: Any) -> None:
     )
     backfill.add_argument("--rate", type=float, default=None, help="at most N requests a second")
     _target_args(backfill)
-    backfill.set_defaults(func=cmd_backfill)
+    backfill.set_defaults(func=on_target(cmd_backfill))
 
     redrive = subparsers.add_parser(
         "redrive",
@@ -153,7 +115,7 @@ def register(subparsers: Any) -> None:
     redrive.add_argument("--max", type=int, default=None, help="move at most N messages a queue")
     redrive.add_argument("--dry-run", action="store_true", help="count what waits; move nothing")
     _target_args(redrive)
-    redrive.set_defaults(func=cmd_redrive)
+    redrive.set_defaults(func=on_target(cmd_redrive))
 
     gc = subparsers.add_parser(
         "gc",
@@ -168,7 +130,7 @@ def register(subparsers: Any) -> None:
         help="keep objects younger than this (a worker may not have recorded them yet)",
     )
     _target_args(gc)
-    gc.set_defaults(func=cmd_gc)
+    gc.set_defaults(func=on_target(cmd_gc))
 
     bench = bench_group(subparsers).add_parser(
         "backfill",
@@ -182,19 +144,8 @@ def register(subparsers: Any) -> None:
     bench.set_defaults(func=cmd_bench_backfill)
 
 
-def cmd_replay(args: argparse.Namespace) -> int:
-    from pipeline.aws.catalog import Catalog
-    from pipeline.aws.queues import Queues
-    from pipeline.aws.replays import Replays
-    from pipeline.usecases.replay import Replay
-
-    settings = connect(args)
-    use_case = Replay(
-        settings.topology,
-        Replays(settings.region),
-        Queues(settings.region),
-        Catalog(settings.table_name, settings.region),
-    )
+def cmd_replay(args: argparse.Namespace, target: Target) -> int:
+    use_case = composition.replay(get_settings())
     try:
         with ProgressBar("replay") as bar:
             report = use_case.run(
@@ -205,7 +156,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 drain_timeout_s=args.drain_timeout,
                 on_progress=bar,
             )
-    except ValueError as exc:
+    except InvalidInput as exc:
         print(f"pipeline replay: {exc}", file=sys.stderr)
         return 2
     r = report.to_dict()
@@ -228,20 +179,15 @@ def rendition_specs(path: str | None) -> tuple[media.RenditionSpec, ...]:
     return media.load_rendition_specs(path or get_settings().renditions_file)
 
 
-def cmd_backfill(args: argparse.Namespace) -> int:
-    from pipeline.aws.catalog import Catalog
-    from pipeline.aws.queues import Queues
-    from pipeline.usecases.backfill import Backfill, select_specs
+def cmd_backfill(args: argparse.Namespace, target: Target) -> int:
+    from pipeline.usecases.backfill import select_specs
 
-    settings = connect(args)
     try:
         specs = select_specs(rendition_specs(args.renditions_file), args.rendition)
-    except ValueError as exc:
+    except (ValueError, InvalidInput) as exc:  # an unreadable specs file, an unknown name
         print(f"pipeline backfill: {exc}", file=sys.stderr)
         return 2
-    use_case = Backfill(
-        settings, Catalog(settings.table_name, settings.region), Queues(settings.region), specs
-    )
+    use_case = composition.backfill(get_settings(), specs)
     with ProgressBar("backfill") as bar:
         report = use_case.run(dry_run=args.dry_run, rate=args.rate, on_progress=bar)
     r = report.to_dict()
@@ -260,11 +206,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_redrive(args: argparse.Namespace) -> int:
-    from pipeline.aws.queues import Queues
-    from pipeline.usecases.redrive import Redrive
-
-    settings = connect(args)
+def cmd_redrive(args: argparse.Namespace, target: Target) -> int:
+    settings = get_settings()
     topology = settings.topology
     names = args.queue or [q.name for q in topology.queues]
     known = {q.name for q in topology.queues}
@@ -272,8 +215,8 @@ def cmd_redrive(args: argparse.Namespace) -> int:
     if unknown:
         print(f"pipeline redrive: unknown queue {', '.join(unknown)}", file=sys.stderr)
         return 2
-    queues = Queues(settings.region)
-    use_case = Redrive(queues)
+    use_case = composition.redrive(settings)
+    queues = use_case.queues
     # The embedded AWS has no StartMessageMoveTask: do not even ask it.
     try_move_task = not os.environ.get("AWS_ENDPOINT_URL")
     reports = []
@@ -299,12 +242,9 @@ def cmd_redrive(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_gc(args: argparse.Namespace) -> int:
-    from pipeline.aws.catalog import Catalog
-    from pipeline.aws.output_objects import OutputObjects, StoredObject
-    from pipeline.usecases.gc import GarbageCollector
+def cmd_gc(args: argparse.Namespace, target: Target) -> int:
+    from pipeline.aws.output_objects import StoredObject
 
-    settings = connect(args)
     listed: list[str] = []
 
     def show(obj: StoredObject) -> None:
@@ -313,11 +253,7 @@ def cmd_gc(args: argparse.Namespace) -> int:
         else:
             print(f"{'would delete' if args.dry_run else 'delete'} {obj.key} ({obj.size} B)")
 
-    use_case = GarbageCollector(
-        Catalog(settings.table_name, settings.region),
-        OutputObjects(settings.outputs_bucket, settings.region),
-        settings.topology.renditions_prefix,
-    )
+    use_case = composition.garbage_collector(get_settings())
     with ProgressBar("gc") as bar:
         report = use_case.run(
             dry_run=args.dry_run, min_age_s=args.min_age, on_garbage=show, on_progress=bar

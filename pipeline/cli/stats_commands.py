@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from typing import Any
 
 from pipeline.cli import bench_group
-from pipeline.cli.target import NoTarget, add_target_args, resolve
+from pipeline.cli.target import Target, add_target_args, on_target
 
 
 def register(subparsers: Any) -> None:
     stats = subparsers.add_parser(
         "stats", help="throughput, latency, failures, queues: the dashboard in the terminal"
     )
-    add_target_args(stats)
+    add_target_args(stats, "aws")
     stats.add_argument("--minutes", type=float, default=10, help="window to summarise (default 10)")
     stats.add_argument(
         "--period", type=int, default=10, help="seconds per chart period (default 10)"
     )
     stats.add_argument("--watch", type=float, default=0, help="redraw every N seconds")
-    stats.set_defaults(func=cmd_stats)
+    stats.set_defaults(func=on_target(cmd_stats))
 
     bench = bench_group(subparsers).add_parser(
         "coldstart",
@@ -70,16 +69,10 @@ def render(snapshot: dict[str, Any], width: int = 30) -> str:
     return "\n".join(lines)
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
+def cmd_stats(args: argparse.Namespace, target: Target) -> int:
     from pipeline.local.dashboard_data import deployed_dimensions, snapshot
     from pipeline.settings import get_settings
 
-    try:
-        target = resolve(args)
-    except NoTarget as exc:
-        print(f"pipeline stats: {exc}", file=sys.stderr)
-        return 2
-    target.apply()
     settings = get_settings()
     # An embedded stack (its endpoint in the environment) has every metric under local names.
     local = bool(os.environ.get("AWS_ENDPOINT_URL"))

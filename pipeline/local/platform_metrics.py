@@ -39,9 +39,12 @@ def _datum(name: str, value: float, unit: str, **dimensions: str) -> dict[str, A
 
 
 class PlatformMetrics:
-    def __init__(self, topology: Topology, region: str, interval_s: float = 5.0) -> None:
+    def __init__(
+        self, topology: Topology, region: str, queues: Queues, interval_s: float = 5.0
+    ) -> None:
         self.topology = topology
         self.region = region
+        self.queues = queues
         self.interval_s = interval_s
         self.publisher = MetricPublisher(region)
         self._in_flight: Counter[str] = Counter()
@@ -89,14 +92,13 @@ class PlatformMetrics:
         return self._queue_urls[logical]
 
     def sample(self) -> None:
-        queues = Queues(self.region)
         namespace = NAMESPACES[QUEUE]
         for logical in self.monitored_queues():
             url = self._url(logical)
             if url is None:
                 continue
             name = self.topology.name(logical)
-            visible, in_flight = (float(n) for n in queues.depth(url))
+            visible, in_flight = (float(n) for n in self.queues.depth(url))
             age = oldest_message_age_s(name, self.region) or 0.0
             for metric, value, unit in (
                 ("ApproximateNumberOfMessagesVisible", visible, "Count"),

@@ -17,8 +17,8 @@ from typing import Any
 
 import urllib3
 
+from pipeline import composition
 from pipeline.aws.clients import reset_clients
-from pipeline.aws.object_store import ObjectStore
 from pipeline.dashboard import API_FUNCTION
 from pipeline.delivery import HmacSigner
 from pipeline.local import devauth, moto_cloudwatch, moto_gaps, moto_speed
@@ -89,13 +89,16 @@ class LocalStack:
         self.cdn_url = f"http://{opts.host}:{self._cdn_server.server_address[1]}"
         self._set_env(self.env())
         self.resources = provision(opts.topology, opts.region, cors_origins=["*"])
-        self._cdn_server.store = ObjectStore(opts.region)
+        services = composition.services()
+        self._cdn_server.store = services.store
         self._cdn_server.bucket = opts.topology.outputs_bucket_name
 
         from handlers.api import handler as api_handler
 
         # What SQS, Lambda, API Gateway and CloudFront would publish to CloudWatch on AWS.
-        metrics = self.platform_metrics = PlatformMetrics(opts.topology, opts.region)
+        metrics = self.platform_metrics = PlatformMetrics(
+            opts.topology, opts.region, composition.queues(services.settings)
+        )
         routes = {**static_routes(self.dev_token), **dashboard_routes(opts.topology, opts.region)}
         gateway = GatewayServer(
             (opts.host, api_port),
@@ -185,11 +188,10 @@ class LocalStack:
             self._saved_env.setdefault(name, os.environ.get(name))
             os.environ[name] = value
         reset_clients()
-        from handlers.wiring import services
         from pipeline.settings import get_settings
 
         get_settings.cache_clear()
-        services.cache_clear()
+        composition.services.cache_clear()
 
     def _event_sources(self) -> list[EventSource]:
         return [

@@ -10,11 +10,11 @@ from typing import Any
 from pipeline.aws.catalog import Catalog, part_attr
 from pipeline.aws.object_store import ObjectStore
 from pipeline.delivery import UrlBuilder
+from pipeline.errors import InvalidInput, UnknownAsset
 from pipeline.keys import is_asset_id, renditions_prefix, source_prefix
 from pipeline.model import AssetState
 from pipeline.settings import Settings
 from pipeline.topology import PARTS
-from pipeline.usecases.problems import malformed, unknown_asset
 
 MAX_PAGE = 100
 
@@ -50,7 +50,7 @@ def asset_view(record: dict[str, Any], urls: UrlBuilder) -> dict[str, Any]:
 def owned_record(asset_id: str, owner: str, catalog: Catalog) -> dict[str, Any]:
     record = catalog.get(asset_id) if is_asset_id(asset_id) else None
     if record is None or record.get("owner") != owner or record.get("state") == AssetState.DELETED:
-        raise unknown_asset(asset_id)
+        raise UnknownAsset(asset_id)
     return record
 
 
@@ -66,10 +66,10 @@ def decode_cursor(cursor: str | None, owner: str) -> dict[str, Any] | None:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, binascii.Error):
-        raise malformed("cursor is not one this API returned") from None
+        raise InvalidInput("cursor is not one this API returned") from None
     # A cursor only continues the caller's own listing.
     if not isinstance(key, dict) or key.get("owner", {}).get("S") != owner:
-        raise malformed("cursor is not one this API returned")
+        raise InvalidInput("cursor is not one this API returned")
     return key
 
 
@@ -82,13 +82,13 @@ def list_assets(
     urls: UrlBuilder,
 ) -> dict[str, Any]:
     if state is not None and state not in {s.value for s in AssetState} - {"DELETED"}:
-        raise malformed(f"state must be one of PENDING, PROCESSING, READY, FAILED (got {state})")
+        raise InvalidInput(f"state must be one of PENDING, PROCESSING, READY, FAILED (got {state})")
     try:
         size = int(limit) if limit is not None else 25
     except ValueError:
-        raise malformed("limit must be an integer") from None
+        raise InvalidInput("limit must be an integer") from None
     if not 1 <= size <= MAX_PAGE:
-        raise malformed(f"limit must be 1 to {MAX_PAGE}")
+        raise InvalidInput(f"limit must be 1 to {MAX_PAGE}")
     items, next_key = catalog.list_by_owner(owner, state, size, decode_cursor(cursor, owner))
     return {
         "items": [asset_view(r, urls) for r in items],
@@ -102,7 +102,7 @@ def delete_asset(
     """Remove the source, the renditions and the record. Deleting twice is harmless."""
     record = catalog.get(asset_id) if is_asset_id(asset_id) else None
     if record is None or record.get("owner") != owner:
-        raise unknown_asset(asset_id)
+        raise UnknownAsset(asset_id)
     if record.get("state") != AssetState.DELETED:
         catalog.mark_deleted(asset_id)
     store.delete_prefix(settings.uploads_bucket, source_prefix(owner, asset_id))

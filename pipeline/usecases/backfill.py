@@ -18,6 +18,7 @@ from typing import Any
 from pipeline import media
 from pipeline.aws.catalog import Catalog, part_attr
 from pipeline.aws.queues import BATCH, Queues
+from pipeline.errors import InvalidInput
 from pipeline.events import SourceObject, rendition_request
 from pipeline.settings import Settings
 from pipeline.topology import PART_RENDITIONS, QueueSpec
@@ -136,7 +137,7 @@ def select_specs(
     known = {s.name: s for s in specs}
     unknown = sorted(set(wanted) - set(known))
     if unknown:
-        raise ValueError(f"no rendition named {', '.join(unknown)} (have: {', '.join(known)})")
+        raise InvalidInput(f"no rendition named {', '.join(unknown)} (have: {', '.join(known)})")
     return tuple(known[n] for n in dict.fromkeys(wanted))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from pipeline.aws.catalog import Catalog, part_attr
 from pipeline.aws.queues import Queues
 from pipeline.aws.replays import Replays
+from pipeline.errors import InvalidInput
 from pipeline.topology import PARTS, Topology
 from pipeline.usecases.progress import OnProgress, Progress, ignore
 
@@ -81,7 +82,7 @@ class Replay:
         on_progress: OnProgress = ignore,
     ) -> ReplayReport:
         if until <= since:
-            raise ValueError("the window is empty: --until must be after --since")
+            raise InvalidInput("the window is empty: --until must be after --since")
         started = time.time()
         if dry_run:
             in_window, _ = self._touched(since, until, started)

@@ -11,9 +11,16 @@ from typing import Any
 
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.object_store import ObjectStore
+from pipeline.errors import (
+    InvalidFileName,
+    InvalidInput,
+    PartTooSmall,
+    TooLarge,
+    UnknownAsset,
+    UnsupportedType,
+)
 from pipeline.keys import BadFileName, new_asset_id, parse_upload_key, safe_file_name, upload_key
 from pipeline.settings import Settings
-from pipeline.usecases.problems import Problem, malformed, unknown_asset
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last
 MAX_PARTS = 10_000
@@ -29,37 +36,31 @@ class UploadRequest:
     @classmethod
     def from_json(cls, body: Any) -> UploadRequest:
         if not isinstance(body, dict):
-            raise malformed("the body must be a JSON object")
+            raise InvalidInput("the body must be a JSON object")
         missing = [f for f in ("filename", "content_type", "size") if f not in body]
         if missing:
-            raise malformed(f"missing field(s): {', '.join(missing)}")
+            raise InvalidInput(f"missing field(s): {', '.join(missing)}")
         size = body["size"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise malformed("size must be a positive integer (bytes)")
+            raise InvalidInput("size must be a positive integer (bytes)")
         if not isinstance(body["filename"], str) or not isinstance(body["content_type"], str):
-            raise malformed("filename and content_type must be strings")
+            raise InvalidInput("filename and content_type must be strings")
         method = str(body.get("method", "POST")).upper()
         if method not in ("POST", "PUT"):
-            raise malformed("method must be POST or PUT")
+            raise InvalidInput("method must be POST or PUT")
         return cls(body["filename"], body["content_type"].strip().lower(), size, method)
 
 
 def check_request(filename: str, content_type: str, size: int | None, settings: Settings) -> str:
-    """The safe file name of an acceptable upload, or the Problem that refuses it."""
+    """The safe file name of an acceptable upload, or the error that refuses it."""
     if content_type not in settings.allowed_types:
-        raise Problem(
-            415,
-            "Content type not allowed",
-            f"{content_type or 'no type'} is not one of: {', '.join(settings.allowed_types)}",
-        )
+        raise UnsupportedType(content_type, settings.allowed_types)
     if size is not None and size > settings.max_upload_bytes:
-        raise Problem(
-            413, "Too large", f"{size} bytes is over the limit of {settings.max_upload_bytes} bytes"
-        )
+        raise TooLarge(size, settings.max_upload_bytes)
     try:
         return safe_file_name(filename)
     except BadFileName as exc:
-        raise Problem(400, "Bad file name", str(exc)) from exc
+        raise InvalidFileName(str(exc)) from exc
 
 
 def _new_asset(
@@ -102,10 +103,10 @@ def owned_key(key: str | None, owner: str, catalog: Catalog) -> str:
     """A multipart key the caller may act on: under their prefix, of an asset they own."""
     parsed = parse_upload_key(key or "")
     if parsed is None:
-        raise malformed("key must be the key returned when the upload was created")
+        raise InvalidInput("key must be the key returned when the upload was created")
     record = catalog.get(parsed.asset_id)
     if parsed.owner != owner or record is None or record.get("owner") != owner:
-        raise unknown_asset(parsed.asset_id)
+        raise UnknownAsset(parsed.asset_id)
     return str(key)
 
 
@@ -113,10 +114,10 @@ def create_multipart(
     body: Any, owner: str, settings: Settings, store: ObjectStore, catalog: Catalog
 ) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise malformed("the body must be a JSON object")
+        raise InvalidInput("the body must be a JSON object")
     filename, content_type = body.get("filename"), body.get("type")
     if not isinstance(filename, str) or not isinstance(content_type, str):
-        raise malformed("filename and type must be strings")
+        raise InvalidInput("filename and type must be strings")
     metadata = body.get("metadata")
     size = metadata.get("size") if isinstance(metadata, dict) else None
     size = size if isinstance(size, int) and not isinstance(size, bool) else None
@@ -131,9 +132,9 @@ def part_number(value: Any) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise malformed(f"part number {value!r} is not an integer") from None
+        raise InvalidInput(f"part number {value!r} is not an integer") from None
     if not 1 <= number <= MAX_PARTS:
-        raise malformed(f"part number must be 1 to {MAX_PARTS}")
+        raise InvalidInput(f"part number must be 1 to {MAX_PARTS}")
     return number
 
 
@@ -153,14 +154,14 @@ def complete_multipart(
 ) -> dict[str, Any]:
     parts = body.get("parts") if isinstance(body, dict) else None
     if not isinstance(parts, list) or not parts:
-        raise malformed("parts must be a non-empty list of {PartNumber, ETag}")
+        raise InvalidInput("parts must be a non-empty list of {PartNumber, ETag}")
     try:
         wanted: list[dict[str, Any]] = sorted(
             ({"PartNumber": part_number(p["PartNumber"]), "ETag": str(p["ETag"])} for p in parts),
             key=lambda p: int(p["PartNumber"]),
         )
     except (KeyError, TypeError):
-        raise malformed("each part needs PartNumber and ETag") from None
+        raise InvalidInput("each part needs PartNumber and ETag") from None
     uploaded = {
         p["PartNumber"]: p for p in store.list_parts(settings.uploads_bucket, key, upload_id)
     }
@@ -169,19 +170,13 @@ def complete_multipart(
     )
     if total > settings.max_upload_bytes:
         store.abort_multipart(settings.uploads_bucket, key, upload_id)
-        raise Problem(
-            413,
-            "Too large",
-            f"{total} bytes is over the limit of {settings.max_upload_bytes} bytes",
-        )
+        raise TooLarge(total, settings.max_upload_bytes)
     small = [
         p["PartNumber"]
         for p in wanted[:-1]
         if p["PartNumber"] in uploaded and int(uploaded[p["PartNumber"]]["Size"]) < MIN_PART_BYTES
     ]
     if small:
-        raise Problem(
-            400, "Part too small", f"parts {small} are under 5 MiB (only the last may be)"
-        )
+        raise PartTooSmall(small)
     location = store.complete_multipart(settings.uploads_bucket, key, upload_id, wanted)
     return {"location": location, "key": key}

@@ -59,7 +59,7 @@ def test_uploads_become_the_declared_metrics_in_the_embedded_cloudwatch(
     assert _delta(before, after, ("api", "requests")) >= 3
     assert after[("concurrency", "renditions")] >= 1
 
-    assert main(["stats", "--api", stack.api_url, "--token", "t", "--minutes", "30"]) == 0
+    assert main(["stats", "--endpoint", stack.endpoint_url, "--minutes", "30"]) == 0
     printed = capsys.readouterr().out
     assert "Throughput" in printed and "Upload to ready latency (ms)" in printed
     received = next(line for line in printed.splitlines() if line.strip().startswith("received"))

@@ -12,6 +12,7 @@ from pipeline import media
 from pipeline.aws.queues import _unsupported
 from pipeline.cli.ops_commands import parse_when
 from pipeline.cli.progress_bar import ProgressBar
+from pipeline.errors import InvalidInput
 from pipeline.events import BadEvent, SourceObject, parse_work, rendition_request
 from pipeline.keys import rendition_key
 from pipeline.usecases.backfill import estimate_cpu_s, select_specs
@@ -88,7 +89,7 @@ def test_want_is_stable() -> None:
 def test_select_specs_refuses_unknown_names() -> None:
     assert select_specs(media.DEFAULT_RENDITIONS, None) == media.DEFAULT_RENDITIONS
     assert select_specs(media.DEFAULT_RENDITIONS, ["large", "thumb"]) == (LARGE, THUMB)
-    with pytest.raises(ValueError, match="no rendition named nope"):
+    with pytest.raises(InvalidInput, match="no rendition named nope"):
         select_specs(media.DEFAULT_RENDITIONS, ["nope"])
 
 

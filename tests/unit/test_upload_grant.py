@@ -7,8 +7,9 @@ import pytest
 
 from pipeline.aws.clients import reset_clients
 from pipeline.aws.object_store import ObjectStore
+from pipeline.errors import PipelineError as UploadRefused
+from pipeline.problem_details import problem_for
 from pipeline.settings import Settings
-from pipeline.usecases.problems import Problem as UploadRefused
 from pipeline.usecases.uploads import UploadRequest, create_upload
 
 
@@ -79,7 +80,7 @@ def test_put_grant_is_signed_for_the_content_type(store) -> None:
 def test_refusals_carry_the_right_status(store, request_, status) -> None:
     with pytest.raises(UploadRefused) as refused:
         create_upload(request_, "alice", SETTINGS, store, FakeCatalog())
-    assert refused.value.status == status
+    assert problem_for(refused.value).status == status
 
 
 @pytest.mark.parametrize(
@@ -97,4 +98,4 @@ def test_refusals_carry_the_right_status(store, request_, status) -> None:
 def test_malformed_bodies_are_400(body) -> None:
     with pytest.raises(UploadRefused) as refused:
         UploadRequest.from_json(body)
-    assert refused.value.status == 400
+    assert problem_for(refused.value).status == 400
