@@ -22,10 +22,12 @@ from pipeline.aws.object_store import ObjectStore
 from pipeline.dashboard import API_FUNCTION
 from pipeline.delivery import HmacSigner
 from pipeline.local import devauth, moto_cloudwatch, moto_gaps, moto_speed
+from pipeline.local.access import LocalAccess, check_bind, is_loopback
 from pipeline.local.cdn import CdnServer
 from pipeline.local.dashboard_route import dashboard_routes
 from pipeline.local.emf import capturing_emf
 from pipeline.local.gateway import GatewayServer
+from pipeline.local.moto_server import GuardedMotoServer
 from pipeline.local.platform_metrics import PlatformMetrics
 from pipeline.local.provision import Provisioned, provision
 from pipeline.local.runtime import EventSource, LocalRuntime
@@ -40,6 +42,8 @@ DEFAULT_PORT = 4566  # moto; the API gateway takes port+1 and the CDN port+2
 @dataclass
 class StackOptions:
     host: str = "127.0.0.1"
+    allow_remote: bool = False  # listening beyond loopback is refused without it
+    cors_origins: tuple[str, ...] = ()  # origins besides the page's that may call the stack
     port: int = DEFAULT_PORT  # 0 picks free ports for all three servers
     workers: int | None = None  # worker processes; default one per core
     retry_delay_s: float | None = None  # None: failed messages wait out the visibility timeout
@@ -56,6 +60,9 @@ class LocalStack:
         self.jwt_secret = devauth.new_secret()
         self.signing_secret = devauth.new_secret()
         self.resources = Provisioned()
+        self.access = LocalAccess(remote=not is_loopback(self.options.host))
+        for origin in self.options.cors_origins:
+            self.access.allow_origin(origin)
         self.runtime: LocalRuntime | None = None
         self.platform_metrics: PlatformMetrics | None = None
         self._moto: Any = None
@@ -68,14 +75,13 @@ class LocalStack:
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> LocalStack:
-        from moto.server import ThreadedMotoServer
-
         opts = self.options
+        check_bind(opts.host, opts.allow_remote)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         moto_gaps.apply()
         moto_speed.apply()
         moto_cloudwatch.apply()
-        self._moto = ThreadedMotoServer(ip_address=opts.host, port=opts.port, verbose=False)
+        self._moto = GuardedMotoServer(opts.host, opts.port, self.access)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -102,6 +108,7 @@ class LocalStack:
             capturing_emf(api_handler, metrics.publisher),
             self.jwt_secret,
             routes,
+            self.access,
         )
         gateway.observer = lambda status, seconds: metrics.api_response(
             API_FUNCTION, status, seconds
@@ -200,6 +207,10 @@ class LocalStack:
             )
             for queue in self.options.topology.queues
         ]
+
+    def allow_origin(self, origin: str) -> None:
+        """Let pages of `origin` call the API and upload to the embedded S3 (CORS)."""
+        self.access.allow_origin(origin)
 
     def dev_token(self, subject: str = "dev") -> str:
         return devauth.sign(self.jwt_secret, subject)

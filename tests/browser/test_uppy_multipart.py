@@ -76,7 +76,9 @@ def site(stack):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    stack.allow_origin(origin)  # as `pipeline up --cors-origin` (cors_allowed_origins on AWS)
+    yield origin
     server.shutdown()
     server.server_close()
 
