@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cli.target import STATE_FILE, write_state
-from pipeline.local.access import RemoteBindRefused, check_bind, is_loopback, parse_origin
+from pipeline.local.access import RemoteBindRefused, is_loopback, parse_origin
 from pipeline.local.stack import DEFAULT_PORT, LocalStack, StackOptions, default_log_path
 
 STATE_DIR = STATE_FILE.parent
@@ -140,11 +140,10 @@ def remote_warning(stack: LocalStack) -> str:
 def _start(stack: LocalStack) -> bool:
     """Start the stack, or say why it may not listen where it was asked to."""
     try:
-        check_bind(stack.options.host, stack.options.allow_remote)
+        stack.start()  # refuses before it binds anything
     except RemoteBindRefused as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return False
-    stack.start()
     if not is_loopback(stack.options.host):
         print(remote_warning(stack), file=sys.stderr, flush=True)
     return True

@@ -6,11 +6,12 @@ import pytest
 
 from pipeline.cli import main, stack_commands
 from pipeline.local.access import RemoteBindRefused
+from pipeline.local.moto_server import GuardedMotoServer
 from pipeline.local.stack import LocalStack, StackOptions
 
 
-def _never_start(self: LocalStack) -> LocalStack:
-    raise AssertionError("the stack must not start")
+def _never_listen(self: GuardedMotoServer) -> None:
+    raise AssertionError("nothing may listen")
 
 
 @pytest.mark.parametrize("command", ["up", "demo"])
@@ -18,7 +19,7 @@ def _never_start(self: LocalStack) -> LocalStack:
 def test_binding_beyond_loopback_is_refused_without_allow_remote(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str, host: str
 ) -> None:
-    monkeypatch.setattr(LocalStack, "start", _never_start)
+    monkeypatch.setattr(GuardedMotoServer, "start", _never_listen)
     assert main([command, "--host", host, "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert f"refusing to listen on {host}" in err and "--allow-remote" in err
