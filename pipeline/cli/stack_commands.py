@@ -131,7 +131,9 @@ def remote_warning(stack: LocalStack) -> str:
             "    /moto-api/ admin endpoints still answer only this machine);",
             f"  - the CDN at {stack.cdn_url}: every rendition in the outputs bucket;",
             f"and, with a token, the API at {stack.api_url} (its web page gives the token only",
-            "to browsers on this machine). Use it on a network you trust; Ctrl-C stops it.",
+            "to browsers on this machine). Other machines must use this one's IP address: names",
+            "other than localhost are refused (DNS rebinding). Use it on a network you trust;",
+            "Ctrl-C stops it.",
             bar,
         ]
     )
