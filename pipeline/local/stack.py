@@ -42,8 +42,6 @@ DEFAULT_PORT = 4566  # moto; the API gateway takes port+1 and the CDN port+2
 @dataclass
 class StackOptions:
     host: str = "127.0.0.1"
-    allow_remote: bool = False  # listening beyond loopback is refused without it
-    cors_origins: tuple[str, ...] = ()  # origins besides the page's that may call the stack
     port: int = DEFAULT_PORT  # 0 picks free ports for all three servers
     workers: int | None = None  # worker processes; default one per core
     retry_delay_s: float | None = None  # None: failed messages wait out the visibility timeout
@@ -52,6 +50,8 @@ class StackOptions:
     topology: Topology = field(default_factory=lambda: TOPOLOGY)
     signed_urls: bool = False  # CDN URLs carry an HMAC signature with an expiry
     extra_env: dict[str, str] = field(default_factory=dict)
+    allow_remote: bool = False  # listening beyond loopback is refused without it
+    cors_origins: tuple[str, ...] = ()  # origins besides the page's that may call the stack
 
 
 class LocalStack:
