@@ -11,13 +11,40 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cli.target import STATE_FILE, write_state
+from pipeline.local.access import RemoteBindRefused, is_loopback, parse_origin
 from pipeline.local.stack import DEFAULT_PORT, LocalStack, StackOptions, default_log_path
 
 STATE_DIR = STATE_FILE.parent
 
 
+def _origin(value: str) -> str:
+    try:
+        return parse_origin(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _stack_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; beyond loopback needs --allow-remote)",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow --host beyond loopback: other machines then reach the embedded AWS, "
+        "which has no authentication",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        type=_origin,
+        metavar="ORIGIN",
+        help="another origin (scheme://host:port) whose pages may call the API and upload "
+        "(repeatable; the stack's own page always may)",
+    )
     parser.add_argument(
         "--port",
         type=int,
@@ -65,6 +92,8 @@ def register(subparsers: Any) -> None:
 def _options(args: argparse.Namespace, log_path: str | None) -> StackOptions:
     return StackOptions(
         host=args.host,
+        allow_remote=args.allow_remote,
+        cors_origins=tuple(args.cors_origin),
         port=args.port,
         workers=args.workers,
         retry_delay_s=args.retry_delay,
@@ -88,10 +117,45 @@ def _print_stack(stack: LocalStack) -> None:
     print(f"  {'dev token':<15} {stack.dev_token()}")
 
 
+def remote_warning(stack: LocalStack) -> str:
+    """What other machines can reach when the stack listens beyond loopback."""
+    bar = "!" * 78
+    return "\n".join(
+        [
+            bar,
+            f"WARNING: --allow-remote: listening on {stack.options.host}. Every machine that can "
+            f"reach this one",
+            "can now use, WITHOUT authentication:",
+            f"  - the embedded AWS at {stack.endpoint_url}: read, change and delete every bucket,",
+            "    object, queue, topic, table, event archive and metric of the stack (its",
+            "    /moto-api/ admin endpoints still answer only this machine);",
+            f"  - the CDN at {stack.cdn_url}: every rendition in the outputs bucket;",
+            f"and, with a token, the API at {stack.api_url} (its web page gives the token only",
+            "to browsers on this machine). Other machines must use this one's IP address: names",
+            "other than localhost are refused (DNS rebinding). Use it on a network you trust;",
+            "Ctrl-C stops it.",
+            bar,
+        ]
+    )
+
+
+def _start(stack: LocalStack) -> bool:
+    """Start the stack, or say why it may not listen where it was asked to."""
+    try:
+        stack.start()  # refuses before it binds anything
+    except RemoteBindRefused as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return False
+    if not is_loopback(stack.options.host):
+        print(remote_warning(stack), file=sys.stderr, flush=True)
+    return True
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     stack = LocalStack(_options(args, args.log_file))
     print("starting the embedded stack ...", flush=True)
-    stack.start()
+    if not _start(stack):
+        return 2
     write_state(STATE_FILE, stack.api_url, stack.dev_token(), stack.env())
     try:
         print("media-pipeline is up:")
@@ -114,7 +178,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     samples = demo.load_samples(args.samples)
     stack = LocalStack(_options(args, default_log_path(STATE_DIR)))
     started = time.monotonic()
-    stack.start()
+    if not _start(stack):
+        return 2
     try:
         print(f"embedded stack up in {time.monotonic() - started:.1f} s:")
         _print_stack(stack)

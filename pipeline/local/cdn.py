@@ -12,7 +12,6 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -20,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from pipeline.aws.object_store import ObjectStore
 from pipeline.delivery import HmacSigner
+from pipeline.local.serving import LocalHTTPServer, LocalRequestHandler
 
 DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -74,12 +74,8 @@ def byte_range(header: str, length: int) -> tuple[int, int] | None:
     return (first, last) if first <= last and first < length else None
 
 
-class _CdnHandler(BaseHTTPRequestHandler):
+class _CdnHandler(LocalRequestHandler):
     server: CdnServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
         self.send_response(status)
@@ -154,9 +150,7 @@ class _CdnHandler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
 
-class CdnServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class CdnServer(LocalHTTPServer):
     def __init__(
         self,
         address: tuple[str, int],

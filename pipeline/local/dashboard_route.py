@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 
 from pipeline.local.dashboard_data import snapshot
+from pipeline.local.gateway import StaticRoute
 from pipeline.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -14,8 +14,8 @@ log = logging.getLogger(__name__)
 DASHBOARD_PATH = "/dashboard.json"
 
 
-def dashboard_routes(topology: Topology, region: str) -> dict[str, Callable[[], tuple[str, bytes]]]:
-    def figures() -> tuple[str, bytes]:
+def dashboard_routes(topology: Topology, region: str) -> dict[str, StaticRoute]:
+    def figures(_first_party: bool) -> tuple[str, bytes]:
         try:
             body = snapshot(topology, region)
         except Exception as exc:  # the page shows it and tries again

@@ -22,10 +22,12 @@ from pipeline.aws.clients import reset_clients
 from pipeline.dashboard import API_FUNCTION
 from pipeline.delivery import HmacSigner
 from pipeline.local import devauth, moto_cloudwatch, moto_gaps, moto_speed
+from pipeline.local.access import LocalAccess, check_bind, is_loopback
 from pipeline.local.cdn import CdnServer
 from pipeline.local.dashboard_route import dashboard_routes
 from pipeline.local.emf import capturing_emf
 from pipeline.local.gateway import GatewayServer
+from pipeline.local.moto_server import GuardedMotoServer
 from pipeline.local.platform_metrics import PlatformMetrics
 from pipeline.local.provision import Provisioned, provision
 from pipeline.local.runtime import EventSource, LocalRuntime
@@ -48,6 +50,8 @@ class StackOptions:
     topology: Topology = field(default_factory=lambda: TOPOLOGY)
     signed_urls: bool = False  # CDN URLs carry an HMAC signature with an expiry
     extra_env: dict[str, str] = field(default_factory=dict)
+    allow_remote: bool = False  # listening beyond loopback is refused without it
+    cors_origins: tuple[str, ...] = ()  # origins besides the page's that may call the stack
 
 
 class LocalStack:
@@ -56,6 +60,9 @@ class LocalStack:
         self.jwt_secret = devauth.new_secret()
         self.signing_secret = devauth.new_secret()
         self.resources = Provisioned()
+        self.access = LocalAccess(remote=not is_loopback(self.options.host))
+        for origin in self.options.cors_origins:
+            self.access.allow_origin(origin)
         self.runtime: LocalRuntime | None = None
         self.platform_metrics: PlatformMetrics | None = None
         self._moto: Any = None
@@ -68,14 +75,13 @@ class LocalStack:
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> LocalStack:
-        from moto.server import ThreadedMotoServer
-
         opts = self.options
+        check_bind(opts.host, opts.allow_remote)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         moto_gaps.apply()
         moto_speed.apply()
         moto_cloudwatch.apply()
-        self._moto = ThreadedMotoServer(ip_address=opts.host, port=opts.port, verbose=False)
+        self._moto = GuardedMotoServer(opts.host, opts.port, self.access)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -105,6 +111,7 @@ class LocalStack:
             capturing_emf(api_handler, metrics.publisher),
             self.jwt_secret,
             routes,
+            self.access,
         )
         gateway.observer = lambda status, seconds: metrics.api_response(
             API_FUNCTION, status, seconds
@@ -202,6 +209,10 @@ class LocalStack:
             )
             for queue in self.options.topology.queues
         ]
+
+    def allow_origin(self, origin: str) -> None:
+        """Let pages of `origin` call the API and upload to the embedded S3 (CORS)."""
+        self.access.allow_origin(origin)
 
     def dev_token(self, subject: str = "dev") -> str:
         return devauth.sign(self.jwt_secret, subject)

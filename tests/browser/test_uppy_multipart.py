@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 import json
 import random
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
 
 from pipeline.keys import parse_upload_key
-from tests.browser.conftest import NODE_MODULES
+from tests.browser.conftest import NODE_MODULES, other_site
 
 UPPY_BUNDLE = NODE_MODULES / "uppy" / "dist" / "uppy.min.js"
 
@@ -61,24 +59,9 @@ def site(stack):
         "/page.html": (TEST_PAGE.replace("API_URL", stack.api_url).encode(), "text/html"),
         "/uppy.min.js": (UPPY_BUNDLE.read_bytes(), "text/javascript"),
     }
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body, kind = files.get(self.path.split("?")[0], (b"", "text/plain"))
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with other_site(files) as origin:
+        stack.allow_origin(origin)  # as `pipeline up --cors-origin` (cors_allowed_origins on AWS)
+        yield origin
 
 
 def test_uppy_multipart_upload_reaches_ready(stack, page, client, big_png, site) -> None:
