@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.aws.clients import client
+from pipeline.ports import DELETE_BATCH, StoredObject
 
-DELETE_BATCH = 1000  # DeleteObjects limit
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    key: str
-    size: int
-    last_modified: float  # epoch seconds
+__all__ = ["DELETE_BATCH", "OutputObjects", "StoredObject"]
 
 
 class OutputObjects:
