@@ -59,10 +59,10 @@ class World:
             self.reports.append,
         )
 
-    def body(self, etag: str | None = None, when: float = 100.0) -> str:
+    def body(self, etag: str | None = None, when: float = 100.0, key: str | None = None) -> str:
         event = object_created_event(
             "up",
-            self.key,
+            key or self.key,
             etag=etag or self.etag,
             size=12,
             when=when,
