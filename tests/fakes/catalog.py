@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from pipeline import ports
 from pipeline.model import TERMINAL_ASSET_STATES, AssetState, PartState
 from pipeline.ports import Claim, Completion, CompletionOutcome, RenditionsClaim
 from pipeline.records import (
@@ -357,3 +358,7 @@ def _claimable(
         or (held.state == PartState.PROCESSING and not held.lease_live(now))
         or (held.state == PartState.PROCESSING and held.etag == etag and held.holder == holder)
     )
+
+
+def _conforms(fake: FakeCatalog) -> ports.Catalog:
+    return fake  # mypy holds the fake to the port

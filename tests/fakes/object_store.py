@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pipeline import ports
 from pipeline.ports import ObjectTooLarge, PresignedPost, SourceGone
 
 
@@ -76,3 +77,7 @@ class FakeObjectStore:
     def put_rendition(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
         self.objects[(bucket, key)] = data
         self.content_types[(bucket, key)] = content_type
+
+
+def _conforms(fake: FakeObjectStore) -> ports.ObjectStore:
+    return fake  # mypy holds the fake to the port

@@ -24,6 +24,7 @@ from pipeline.topology import PART_METADATA, PART_RENDITIONS
 from tests.fakes.catalog import FakeCatalog
 
 TABLE = "catalog-contract"
+AnyCatalog = Catalog | FakeCatalog
 VOLATILE = {
     "lease_until",
     "started_at",
@@ -85,7 +86,7 @@ def dynamodb_catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
 
 
 def claim(
-    catalog: ports.Catalog,
+    catalog: AnyCatalog,
     part: str,
     etag: str = "e1",
     holder: str = "h",
@@ -107,21 +108,21 @@ def claim(
     )
 
 
-def claimed(catalog: ports.Catalog, *parts: str) -> None:
+def claimed(catalog: AnyCatalog, *parts: str) -> None:
     for part in parts:
         assert claim(catalog, part).claimed
 
 
-def record(catalog: ports.Catalog, asset_id: str = "a1") -> Any:
+def record(catalog: AnyCatalog, asset_id: str = "a1") -> Any:
     asset = catalog.get(asset_id)
     return normalised(asset.to_item()) if asset is not None else None
 
 
 # -- scenarios: each returns the answers it got ---------------------------------------------------
-Scenario = Callable[[ports.Catalog], list[Any]]
+Scenario = Callable[[AnyCatalog], list[Any]]
 
 
-def finishing_in_either_order(catalog: ports.Catalog) -> list[Any]:
+def finishing_in_either_order(catalog: AnyCatalog) -> list[Any]:
     answers: list[Any] = []
     for first, guess in [(PART_METADATA, True), (PART_RENDITIONS, False)]:
         second = PART_RENDITIONS if first == PART_METADATA else PART_METADATA
@@ -140,7 +141,7 @@ def finishing_in_either_order(catalog: ports.Catalog) -> list[Any]:
     return answers
 
 
-def lost_completion_answer(catalog: ports.Catalog) -> list[Any]:
+def lost_completion_answer(catalog: AnyCatalog) -> list[Any]:
     claimed(catalog, PART_METADATA)
     first = catalog.complete_part("a1", PART_METADATA, "e1", {"m": 1})
     retry = catalog.complete_part("a1", PART_METADATA, "e1", {"m": 1})
@@ -149,7 +150,7 @@ def lost_completion_answer(catalog: ports.Catalog) -> list[Any]:
     return [first.outcome, first.state, retry.outcome, retry.state, record(catalog)]
 
 
-def redriven_ready_is_not_first(catalog: ports.Catalog) -> list[Any]:
+def redriven_ready_is_not_first(catalog: AnyCatalog) -> list[Any]:
     for part in (PART_METADATA, PART_RENDITIONS):
         claimed(catalog, part)
         catalog.complete_part("a1", part, "e1", {})
@@ -163,7 +164,7 @@ def redriven_ready_is_not_first(catalog: ports.Catalog) -> list[Any]:
     return [failed, again, done.outcome, done.state, done.first_ready, record(catalog)]
 
 
-def a_failed_part_keeps_the_asset_failed(catalog: ports.Catalog) -> list[Any]:
+def a_failed_part_keeps_the_asset_failed(catalog: AnyCatalog) -> list[Any]:
     claimed(catalog, PART_METADATA, PART_RENDITIONS)
     failed = catalog.fail_part(
         "a1", PART_RENDITIONS, "e1", "unsupported", "not an image", terminal=True
@@ -173,7 +174,7 @@ def a_failed_part_keeps_the_asset_failed(catalog: ports.Catalog) -> list[Any]:
     return [failed, done.outcome, done.state, record(catalog)]
 
 
-def claiming_next_to_a_failed_part(catalog: ports.Catalog) -> list[Any]:
+def claiming_next_to_a_failed_part(catalog: AnyCatalog) -> list[Any]:
     claimed(catalog, PART_RENDITIONS)
     failed = catalog.fail_part("a1", PART_RENDITIONS, "e1", "bad", "not an image", terminal=True)
     taken = claim(catalog, PART_METADATA)
@@ -182,7 +183,7 @@ def claiming_next_to_a_failed_part(catalog: ports.Catalog) -> list[Any]:
     return [failed, taken, retried, record(catalog)]
 
 
-def refused_claims_say_why(catalog: ports.Catalog) -> list[Any]:
+def refused_claims_say_why(catalog: AnyCatalog) -> list[Any]:
     answers: list[Any] = [claim(catalog, PART_METADATA)]
     answers.append(claim(catalog, PART_METADATA, holder="other"))  # a live lease
     catalog.complete_part("a1", PART_METADATA, "e1", {})
@@ -196,7 +197,7 @@ def refused_claims_say_why(catalog: ports.Catalog) -> list[Any]:
     return [*answers, record(catalog)]
 
 
-def leases_and_holders(catalog: ports.Catalog) -> list[Any]:
+def leases_and_holders(catalog: AnyCatalog) -> list[Any]:
     dead = claim(catalog, PART_METADATA, holder="dead", lease_s=-1)
     taken_over = claim(catalog, PART_METADATA, holder="next")  # the lease ran out
     same_delivery = claim(catalog, PART_METADATA, holder="next")  # its own message again
@@ -207,7 +208,7 @@ def leases_and_holders(catalog: ports.Catalog) -> list[Any]:
     return [*answers, record(catalog)]
 
 
-def retries_and_redrives(catalog: ports.Catalog) -> list[Any]:
+def retries_and_redrives(catalog: AnyCatalog) -> list[Any]:
     claimed(catalog, PART_METADATA)
     retry = catalog.fail_part("a1", PART_METADATA, "e1", "error", "flaky", terminal=False)
     again = claim(catalog, PART_METADATA, holder="second")
@@ -221,7 +222,7 @@ def retries_and_redrives(catalog: ports.Catalog) -> list[Any]:
     return [retry, again, final, redriven, record(catalog)]
 
 
-def deleted_and_superseded(catalog: ports.Catalog) -> list[Any]:
+def deleted_and_superseded(catalog: AnyCatalog) -> list[Any]:
     claim(catalog, PART_METADATA, etag="old", at=1.0)
     claim(catalog, PART_METADATA, etag="new", holder="newer", at=2.0)
     superseded = catalog.complete_part("a1", PART_METADATA, "old", {})
@@ -246,7 +247,7 @@ def deleted_and_superseded(catalog: ports.Catalog) -> list[Any]:
     ]
 
 
-def a_state_left_behind(catalog: ports.Catalog) -> list[Any]:
+def a_state_left_behind(catalog: AnyCatalog) -> list[Any]:
     """A worker died between its part and the state: the next refused claim says so."""
     catalog.put_records(
         [
@@ -269,7 +270,7 @@ def a_state_left_behind(catalog: ports.Catalog) -> list[Any]:
     return [refused, refreshed, settled, record(catalog)]
 
 
-def milestones_reported_once(catalog: ports.Catalog) -> list[Any]:
+def milestones_reported_once(catalog: AnyCatalog) -> list[Any]:
     claimed(catalog, PART_METADATA)
     catalog.fail_part("a1", PART_METADATA, "e1", "bad", "no", terminal=True)
     first = catalog.mark_reported("a1", AssetState.FAILED, "e1")
@@ -280,7 +281,7 @@ def milestones_reported_once(catalog: ports.Catalog) -> list[Any]:
     return [normalised(first.to_item()), second, wrong_state]
 
 
-def renditions_requests(catalog: ports.Catalog) -> list[Any]:
+def renditions_requests(catalog: AnyCatalog) -> list[Any]:
     thumb = Rendition("thumb", "jpeg", "image/jpeg", 8, 6, 10, "renditions/a1/t.jpg", "f1")
     not_ready = catalog.claim_renditions("a1", PART_RENDITIONS, "e1", "thumb@f1", 60)
     for part in (PART_METADATA, PART_RENDITIONS):
@@ -307,7 +308,7 @@ def claim_answer(claim: ports.RenditionsClaim) -> tuple[bool, Any]:
     return claim.token is not None, normalised(claim.asset.to_item()) if claim.asset else None
 
 
-def reads(catalog: ports.Catalog) -> list[Any]:
+def reads(catalog: AnyCatalog) -> list[Any]:
     for i in range(3):
         catalog.create_pending(f"b{i}", "alice", "x.jpg", "image/jpeg", 1, f"k{i}")
     catalog.create_pending("c0", "bob", "y.jpg", "image/jpeg", 1, "k")

@@ -54,7 +54,7 @@ class World:
             SETTINGS.topology.queue(part),
             SETTINGS,
             self.store,
-            self.catalog,  # type: ignore[arg-type]
+            self.catalog,
             produce,
             self.reports.append,
         )
@@ -122,7 +122,12 @@ def test_the_last_part_makes_the_asset_ready_and_knows_it_first() -> None:
 
 def test_a_claim_lost_to_a_live_lease_does_nothing() -> None:
     produced: list[str] = []
-    world = World(produce=lambda p, s, u: produced.append("x") or {})
+
+    def produce(path: Path, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
+        produced.append(source.key)
+        return {}
+
+    world = World(produce=produce)
     world.claim(holder="other")
     assert world.handle().detail == "in progress"
     assert produced == [] and world.reports == []
@@ -289,7 +294,7 @@ def test_a_completion_whose_answer_was_lost_is_done() -> None:
     world = World()
     world.fake = LostAnswer()
     world.catalog = CallLog(world.fake)
-    world.worker.catalog = world.catalog  # type: ignore[assignment]
+    world.worker.catalog = world.catalog
     assert world.handle().status == "done"
     assert world.asset.runs_of(PART_METADATA) == 1
     assert (world.reports[0].status, world.reports[0].asset_state) == ("done", "PROCESSING")

@@ -64,7 +64,7 @@ class World:
         self.catalog = CallLog(self.fake)
         self.store = FakeObjectStore()
         self.store.put("up", self.key, jpeg())
-        self.request = RenditionRequest(QUEUE, SETTINGS, self.store, self.catalog)  # type: ignore[arg-type]
+        self.request = RenditionRequest(QUEUE, SETTINGS, self.store, self.catalog)
 
     def body(self, *specs: media.RenditionSpec, etag: str = "e1") -> str:
         source = SourceObject("up", self.key, etag, 100, None, 100.0)
@@ -99,7 +99,7 @@ def test_the_renditions_asked_for_are_rendered_and_recorded() -> None:
 
 def test_the_renditions_worker_hands_requests_over() -> None:
     world = World()
-    worker = PartWorker(QUEUE, SETTINGS, world.store, world.catalog, lambda *a: {})  # type: ignore[arg-type]
+    worker = PartWorker(QUEUE, SETTINGS, world.store, world.catalog, lambda *a: {})
     assert worker.handle(world.body(THUMB), 1, "m1").status == "done"
 
 
@@ -159,7 +159,7 @@ def test_a_claim_that_finds_the_work_done_releases_the_asset() -> None:
 
     world.fake = DoneMeanwhile(list(world.fake.scan_all()))
     world.catalog = CallLog(world.fake)
-    world.request.catalog = world.catalog  # type: ignore[assignment]
+    world.request.catalog = world.catalog
     assert world.handle(THUMB).detail == "done"
     assert world.asset.render_claim is None and world.store.keys("out") == []
     assert world.catalog.calls == ["get", "claim_renditions", "release_renditions"]
