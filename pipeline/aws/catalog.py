@@ -41,7 +41,7 @@ class Catalog:
         return _asset(self._table.get(asset_id))
 
     def is_deleted(self, asset_id: str) -> bool:
-        found = self.get_many([asset_id], ["state"]).get(asset_id)
+        found = _asset(self._table.get(asset_id, ["asset_id", "state"]))
         return found is not None and found.is_deleted
 
     def get_many(self, asset_ids: Sequence[str], attributes: Sequence[str]) -> dict[str, Asset]:
