@@ -160,11 +160,6 @@ class Completion:
     finished_at: float = 0.0
     first_ready: bool | None = None
 
-    @property
-    def done(self) -> bool:
-        """The part is done for this source (by this completion or its lost first answer)."""
-        return self.outcome in (CompletionOutcome.COMPLETED, CompletionOutcome.ALREADY_DONE)
-
 
 @dataclass(frozen=True)
 class RenditionsClaim:
