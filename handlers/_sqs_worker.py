@@ -25,7 +25,6 @@ def sqs_handler(logger: Logger, build: Any) -> Any:
     def record_handler(record: SQSRecord) -> str:
         if not worker:
             worker.append(build())
-        logger.remove_keys(["asset_id", "part", "source_key", "correlation_id"])
         receive_count = int(record.attributes.approximate_receive_count or 1)
         outcome = worker[0].handle(record.body, receive_count, record.message_id)
         return outcome.status

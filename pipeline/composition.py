@@ -22,8 +22,9 @@ from pipeline.metrics_emf import emit_emf
 from pipeline.settings import Settings, get_settings
 from pipeline.topology import PART_RENDITIONS
 from pipeline.usecases.metering import PartMetering
-from pipeline.usecases.process_part import PartWorker, media_limits, video_preview
+from pipeline.usecases.process_part import PartWorker
 from pipeline.usecases.produce import metadata_producer, rendition_producer
+from pipeline.usecases.source_work import media_limits, video_preview
 
 if TYPE_CHECKING:
     from pipeline.usecases.backfill import Backfill

@@ -25,6 +25,7 @@ from pipeline.aws.clients import reset_clients
 from pipeline.aws.queues import Queues
 from pipeline.keys import rendition_key
 from pipeline.local.provision import provision
+from pipeline.records import Asset
 from pipeline.settings import Settings, get_settings
 from pipeline.topology import PART_METADATA, PART_RENDITIONS, TOPOLOGY
 from pipeline.usecases.backfill import Backfill
@@ -96,9 +97,9 @@ def synthetic_records(count: int) -> Iterator[dict[str, Any]]:
 
 
 def _seed(catalog: Catalog, count: int) -> None:
-    chunk: list[dict[str, Any]] = []
+    chunk: list[Asset] = []
     for record in synthetic_records(count):
-        chunk.append(record)
+        chunk.append(Asset.from_item(record))
         if len(chunk) == 500:
             catalog.put_records(chunk)
             chunk = []

@@ -37,6 +37,7 @@ from pipeline.events import BadEvent, object_created_event, parse_work
 from pipeline.local.faults import ENV
 from pipeline.local.stack import LocalStack, StackOptions
 from pipeline.model import TERMINAL_ASSET_STATES, AssetState
+from pipeline.records import Asset, Part
 from pipeline.topology import PARTS, Topology
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_media"
@@ -114,7 +115,7 @@ class Run:
         self.queue_urls = {q.name: stack.resources.queue_urls[q.name] for q in topology.queues}
         self.dlq_urls = dict(stack.resources.dlq_urls)
         self.api = PipelineClient(stack.api_url, stack.dev_token("chaos"))
-        self.known: set[str] = {r["asset_id"] for r in self.catalog.scan_all()}
+        self.known: set[str] = {r.asset_id for r in self.catalog.scan_all()}
         self.good: tuple[str, ...] = GOOD
         self.scenario_counted = 0
 
@@ -147,7 +148,7 @@ class Run:
         while pending and time.monotonic() < deadline:
             # One batched read of the states per round (a missing record stays pending).
             for asset_id, record in self.catalog.get_many(sorted(pending), ("state",)).items():
-                if record.get("state") in ENDED:
+                if record.state in ENDED:
                     pending.discard(asset_id)
             time.sleep(0.2)
 
@@ -229,10 +230,10 @@ class Run:
             return f"{queue}: not an event: {exc}", None
         key = work.source.key
         asset_id = key.split("/")[2] if key.count("/") >= 3 else ""
-        record = self.catalog.get(asset_id) or {}
-        part = record.get(f"part_{queue}") or {}
-        error = (part.get("error") or {}).get("message") or "no reason recorded"
-        return f"{queue}: {asset_id} {part.get('state')}: {error}", asset_id
+        record = self.catalog.get(asset_id)
+        part = record.part(queue) if record is not None else Part()
+        error = (part.error.message if part.error else "") or "no reason recorded"
+        return f"{queue}: {asset_id} {part.state}: {error}", asset_id
 
     def audit(
         self,
@@ -246,27 +247,27 @@ class Run:
         problems: list[str] = []
         terminal = lost = duplicated = 0
         for upload in uploads:
-            record = self.catalog.get(upload.asset_id) or {}
-            state = record.get("state")
+            record = self.catalog.get(upload.asset_id) or Asset(upload.asset_id)
+            state = record.state
             if state in ENDED:
                 terminal += 1
             outputs = self.outputs_of(upload.asset_id)
-            referenced = {r["key"] for r in record.get("renditions") or [] if "key" in r}
+            referenced = {r.key for r in record.renditions or () if r.key}
+            reason = record.failure.message if record.failure else ""
             problem = ""
             if state not in ENDED:
                 problem = f"not terminal ({state})"
             elif state not in upload.expect.split("|"):
-                reason = (record.get("failure") or {}).get("message", "")
                 problem = f"{state}, expected {upload.expect} {reason}".strip()
             elif state == "READY" and (not referenced or not referenced <= outputs):
                 problem = f"READY but outputs missing: {sorted(referenced - outputs)[:2]}"
-            elif state == "FAILED" and not (record.get("failure") or {}).get("message"):
+            elif state == "FAILED" and not reason:
                 problem = "FAILED without a reason"
             if problem:
                 lost += 1
                 problems.append(f"lost {upload.file} {upload.asset_id}: {problem}")
                 continue
-            runs = {p: int(record.get(f"runs_{p}", 0) or 0) for p in PARTS}
+            runs = {p: record.runs_of(p) for p in PARTS}
             extra = outputs - referenced
             if state == "DELETED":
                 extra = outputs
@@ -280,7 +281,7 @@ class Run:
                     f"{len(extra)} stray output(s)"
                 )
         ids = {u.asset_id for u in uploads}
-        now_known = {r["asset_id"] for r in self.catalog.scan_all()}
+        now_known = {r.asset_id for r in self.catalog.scan_all()}
         phantoms = now_known - self.known - ids
         self.known |= now_known
         if phantoms:

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.aws import clients
-from pipeline.aws.catalog import Catalog, part_attr
+from pipeline.aws.catalog import Catalog
 from pipeline.aws.queues import Queues
 from pipeline.client import PipelineClient
 from pipeline.local.stack import LocalStack, StackOptions
-from pipeline.model import TERMINAL_ASSET_STATES
+from pipeline.model import TERMINAL_ASSET_STATES, AssetState
+from pipeline.records import part_attr
 from pipeline.topology import PARTS, Topology
 from pipeline_dev import moto_requests
 from pipeline_dev.demo import percentile
@@ -189,7 +190,7 @@ def _drive(
         queues.wait_empty(urls, deadline - time.monotonic(), quiet=1, poll_s=0.5)
         waiting = [a for a in ids if a not in ended]
         for asset_id, record in catalog.get_many(waiting, ("state",)).items():
-            if record.get("state") in TERMINAL_ASSET_STATES:
+            if record.state in TERMINAL_ASSET_STATES:
                 ended.add(asset_id)
         if len(ended) < len(ids):
             time.sleep(0.5)
@@ -202,18 +203,18 @@ def _drive(
     watched = ("state", "uploaded_at", "finished_at", *(part_attr(p) for p in PARTS))
     records = catalog.get_many(sorted(ended), watched)
     done = list(records.values())
-    ready = [r for r in done if r.get("state") == "READY"]
-    end = max((r["finished_at"] for r in done), default=time.time())
+    ready = [r for r in done if r.state == AssetState.READY]
+    end = max((r.finished_at or 0.0 for r in done), default=time.time())
     wall = end - started
-    latencies = [r["finished_at"] - r["uploaded_at"] for r in done]
+    latencies = [(r.finished_at or 0.0) - (r.uploaded_at or 0.0) for r in done]
     waits: dict[str, list[float]] = {p: [] for p in PARTS}
     work: dict[str, list[float]] = {p: [] for p in PARTS}
     for r in done:
         for part in PARTS:
-            p = r.get(part_attr(part)) or {}
-            if p.get("started_at") and p.get("finished_at"):
-                waits[part].append(p["started_at"] - r["uploaded_at"])
-                work[part].append(p["finished_at"] - p["started_at"])
+            p = r.part(part)
+            if p.started_at and p.finished_at:
+                waits[part].append(p.started_at - (r.uploaded_at or 0.0))
+                work[part].append(p.finished_at - p.started_at)
     busy = sum(sum(v) for v in work.values())
     return {
         "assets": len(ids),

@@ -6,19 +6,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from pipeline.aws.clients import client
-
-
-@dataclass(frozen=True)
-class PresignedPost:
-    url: str
-    fields: dict[str, str]
+from pipeline.ports import ObjectTooLarge, PresignedPost, SourceGone
 
 
 class ObjectStore:
@@ -147,14 +141,3 @@ class ObjectStore:
         if range_header:
             kwargs["Range"] = range_header
         return dict(self._s3.get_object(**kwargs))
-
-
-class SourceGone(Exception):
-    """The object was deleted."""
-
-
-class ObjectTooLarge(Exception):
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"object is {size} bytes, over the limit of {limit} bytes")
-        self.size = size
-        self.limit = limit

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.aws.clients import client
-
-DELETE_BATCH = 1000  # DeleteObjects limit
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    key: str
-    size: int
-    last_modified: float  # epoch seconds
+from pipeline.ports import DELETE_BATCH, StoredObject
 
 
 class OutputObjects:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -12,29 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from pipeline.aws.clients import client
-
-BATCH = 10  # SQS batch limit
-
-
-class MoveTaskUnsupported(Exception):
-    """The endpoint has no StartMessageMoveTask (the embedded stack): move client-side."""
-
-
-@dataclass(frozen=True)
-class Message:
-    id: str
-    receipt_handle: str
-    body: str
-    attributes: dict[str, Any]  # message attributes, in the SendMessage shape
-
-
-@dataclass(frozen=True)
-class MoveTask:
-    handle: str
-    status: str  # RUNNING | COMPLETED | CANCELLING | CANCELLED | FAILED
-    moved: int
-    to_move: int | None
-    failure: str = ""
+from pipeline.ports import BATCH, Message, MoveTask, MoveTaskUnsupported
 
 
 def _unsupported(exc: ClientError) -> bool:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipeline.aws.clients import client
+from pipeline.ports import ReplayStatus
 
-FINAL_STATES = frozenset({"COMPLETED", "CANCELLED", "FAILED"})
-
-
-@dataclass(frozen=True)
-class ReplayStatus:
-    name: str
-    state: str
-    reason: str
-    last_replayed: float | None  # epoch seconds of the last event replayed so far
-
-    @property
-    def finished(self) -> bool:
-        return self.state in FINAL_STATES
+__all__ = ["ReplayStatus", "Replays"]
 
 
 def _stamp(value: object) -> float | None:

@@ -243,7 +243,7 @@ def cmd_redrive(args: argparse.Namespace, target: Target) -> int:
 
 
 def cmd_gc(args: argparse.Namespace, target: Target) -> int:
-    from pipeline.aws.output_objects import StoredObject
+    from pipeline.ports import StoredObject
 
     listed: list[str] = []
 

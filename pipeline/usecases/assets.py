@@ -7,36 +7,36 @@ import binascii
 import json
 from typing import Any
 
-from pipeline.aws.catalog import Catalog, part_attr
-from pipeline.aws.object_store import ObjectStore
 from pipeline.delivery import UrlBuilder
 from pipeline.errors import InvalidInput, UnknownAsset
 from pipeline.keys import is_asset_id, renditions_prefix, source_prefix
 from pipeline.model import AssetState
+from pipeline.ports import Catalog, ObjectStore
+from pipeline.records import Asset
 from pipeline.settings import Settings
 from pipeline.topology import PARTS
 
 MAX_PAGE = 100
 
 
-def asset_view(record: dict[str, Any], urls: UrlBuilder) -> dict[str, Any]:
+def asset_view(asset: Asset, urls: UrlBuilder) -> dict[str, Any]:
     renditions = [
-        {**{k: v for k, v in r.items() if k != "key"}, "url": urls.url(r["key"])}
-        for r in record.get("renditions", [])
+        {**{k: v for k, v in r.to_item().items() if k != "key"}, "url": urls.url(r.key)}
+        for r in asset.renditions or ()
     ]
-    metadata = record.get("metadata") or {}
+    metadata = dict(asset.metadata or {})
     return {
-        "asset_id": record["asset_id"],
-        "state": record.get("state"),
-        "parts": {p: (record.get(part_attr(p)) or {}).get("state", "PENDING") for p in PARTS},
-        "failure": record.get("failure"),
-        "file_name": record.get("file_name"),
-        "content_type": record.get("content_type"),
-        "created_at": record.get("created_at"),
-        "uploaded_at": record.get("uploaded_at"),
-        "finished_at": record.get("finished_at"),
-        "bytes": record.get("source_size"),
-        "megapixels": record.get("megapixels"),
+        "asset_id": asset.asset_id,
+        "state": asset.state,
+        "parts": {p: asset.part(p).state or "PENDING" for p in PARTS},
+        "failure": asset.failure.to_item() if asset.failure else None,
+        "file_name": asset.file_name,
+        "content_type": asset.content_type,
+        "created_at": asset.created_at,
+        "uploaded_at": asset.uploaded_at,
+        "finished_at": asset.finished_at,
+        "bytes": asset.source_size,
+        "megapixels": asset.megapixels,
         "placeholders": {
             "blurhash": metadata.get("blurhash"),
             "thumbhash": metadata.get("thumbhash"),
@@ -47,11 +47,11 @@ def asset_view(record: dict[str, Any], urls: UrlBuilder) -> dict[str, Any]:
     }
 
 
-def owned_record(asset_id: str, owner: str, catalog: Catalog) -> dict[str, Any]:
-    record = catalog.get(asset_id) if is_asset_id(asset_id) else None
-    if record is None or record.get("owner") != owner or record.get("state") == AssetState.DELETED:
+def owned_record(asset_id: str, owner: str, catalog: Catalog) -> Asset:
+    asset = catalog.get(asset_id) if is_asset_id(asset_id) else None
+    if asset is None or not asset.visible_to(owner):
         raise UnknownAsset(asset_id)
-    return record
+    return asset
 
 
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -100,10 +100,10 @@ def delete_asset(
     asset_id: str, owner: str, settings: Settings, store: ObjectStore, catalog: Catalog
 ) -> None:
     """Remove the source, the renditions and the record. Deleting twice is harmless."""
-    record = catalog.get(asset_id) if is_asset_id(asset_id) else None
-    if record is None or record.get("owner") != owner:
+    asset = catalog.get(asset_id) if is_asset_id(asset_id) else None
+    if asset is None or not asset.owned_by(owner):
         raise UnknownAsset(asset_id)
-    if record.get("state") != AssetState.DELETED:
+    if not asset.is_deleted:
         catalog.mark_deleted(asset_id)
     store.delete_prefix(settings.uploads_bucket, source_prefix(owner, asset_id))
     store.delete_prefix(settings.outputs_bucket, renditions_prefix(asset_id))

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline import media
-from pipeline.aws.catalog import Catalog, part_attr
-from pipeline.aws.queues import BATCH, Queues
 from pipeline.errors import InvalidInput
 from pipeline.events import SourceObject, rendition_request
+from pipeline.ports import BATCH, Catalog, Queues
+from pipeline.records import Asset, part_attr
 from pipeline.settings import Settings
 from pipeline.topology import PART_RENDITIONS, QueueSpec
 from pipeline.usecases.progress import OnProgress, Progress, ignore
-from pipeline.usecases.rendition_plan import is_backfillable, missing_specs, rendered_etag
+from pipeline.usecases.rendition_plan import missing_specs
 
 # What the plan reads of each record (a projection: the rest of the item never leaves DynamoDB).
 PLAN_ATTRIBUTES = (
@@ -194,12 +194,12 @@ class Backfill:
         on_progress(Progress(report.scanned, report.scanned, self._note(report)))
         return report
 
-    def _plan(self, record: dict[str, Any], report: BackfillReport) -> str | None:
+    def _plan(self, asset: Asset, report: BackfillReport) -> str | None:
         """The request body for what this asset lacks (None if nothing), counted in `report`."""
-        if not is_backfillable(record):
+        if not asset.is_backfillable:
             report.not_ready += 1
             return None
-        missing = missing_specs(record, self.specs)
+        missing = missing_specs(asset, self.specs)
         if not missing:
             report.up_to_date += 1
             return None
@@ -207,14 +207,14 @@ class Backfill:
         for spec in missing:
             report.pairs[spec.name] += 1
             report.objects += len(spec.formats)
-        report.cpu_s += estimate_cpu_s(record.get("megapixels"), missing)
+        report.cpu_s += estimate_cpu_s(asset.megapixels, missing)
         source = SourceObject(
             bucket=self.settings.uploads_bucket,
-            key=str(record.get("source_key", "")),
-            etag=rendered_etag(record) or "",
-            size=int(record.get("source_size") or 0),
+            key=asset.source_key or "",
+            etag=asset.rendered_etag or "",
+            size=asset.source_size or 0,
             version_id=None,
-            event_time=float(record.get("uploaded_at") or 0),
+            event_time=float(asset.uploaded_at or 0),
         )
         return rendition_request(source, [s.to_dict() for s in missing])
 

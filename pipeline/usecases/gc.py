@@ -14,13 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.aws.catalog import RENDER_CLAIM, Catalog, part_attr
-from pipeline.aws.output_objects import DELETE_BATCH, OutputObjects, StoredObject
-from pipeline.model import PartState
-from pipeline.topology import PARTS
+from pipeline.ports import DELETE_BATCH, Catalog, OutputObjects, StoredObject
 from pipeline.usecases.progress import OnProgress, Progress, ignore
-
-IN_FLIGHT = {PartState.PENDING.value, PartState.PROCESSING.value, PartState.RETRY.value}
 
 
 @dataclass
@@ -35,13 +30,6 @@ class GcReport:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def in_flight(record: dict[str, Any], now: float) -> bool:
-    if any((record.get(part_attr(p)) or {}).get("state") in IN_FLIGHT for p in PARTS):
-        return True
-    claim = record.get(RENDER_CLAIM) or {}
-    return bool(claim) and float(claim.get("lease_until") or 0) > now
 
 
 class GarbageCollector:
@@ -101,12 +89,12 @@ class GarbageCollector:
         min_age_s: float,
         report: GcReport,
     ) -> list[StoredObject]:
-        record = self.catalog.get(asset_id) if asset_id else None
-        if record is not None and in_flight(record, now):
+        asset = self.catalog.get(asset_id) if asset_id else None
+        if asset is not None and asset.in_flight(now):
             report.assets_busy += 1
             report.kept += len(objects)
             return []
-        referenced = {str(r.get("key")) for r in (record or {}).get("renditions") or []}
+        referenced = asset.rendition_keys if asset is not None else set()
         garbage = []
         for obj in objects:
             if obj.key in referenced:

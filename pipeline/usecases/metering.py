@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aws_lambda_powertools import Logger
-
-from pipeline.aws.catalog import Catalog
 from pipeline.metrics import Measurement, Milestone, PartReport, part_measurements
 from pipeline.model import AssetState
-from pipeline.observability import SERVICE
+from pipeline.ports import Catalog
+from pipeline.use_case_logging import use_case_logger
 
-logger = Logger(service=SERVICE, child=True)
+logger = use_case_logger("metering")
 
 Emitter = Callable[[list[Measurement]], None]
 _MILESTONES = (AssetState.READY.value, AssetState.FAILED.value)
@@ -38,13 +36,12 @@ class PartMetering:
             return None
         if report.milestone_known:
             return report.milestone
-        record = self.catalog.mark_reported(report.asset_id, report.asset_state, report.etag)
-        if record is None:
+        asset = self.catalog.mark_reported(report.asset_id, report.asset_state, report.etag)
+        if asset is None:
             return None
-        failure = record.get("failure") or {}
         return Milestone(
             state=report.asset_state,
-            uploaded_at=record.get("uploaded_at"),
-            finished_at=record.get("finished_at"),
-            code=str(failure.get("code") or ""),
+            uploaded_at=asset.uploaded_at,
+            finished_at=asset.finished_at,
+            code=asset.failure.code if asset.failure else "",
         )

@@ -9,68 +9,32 @@ the message goes on to the dead-letter queue.
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from pipeline import media
-from pipeline.aws.catalog import Catalog, Completion, part_attr
-from pipeline.aws.object_store import ObjectStore, ObjectTooLarge, SourceGone
-from pipeline.events import BadEvent, SourceObject, Work, parse_work
-from pipeline.keys import UploadKey, parse_upload_key, renditions_prefix
+from pipeline import media, ports
+from pipeline.events import BadEvent, SourceObject, parse_work
+from pipeline.keys import UploadKey, renditions_prefix
 from pipeline.metrics import Milestone, PartReport
-from pipeline.model import AssetState, PartState
-from pipeline.observability import SERVICE
+from pipeline.model import AssetState
+from pipeline.ports import Completion, CompletionOutcome, ObjectTooLarge, SourceGone
 from pipeline.settings import Settings
 from pipeline.topology import PART_RENDITIONS, QueueSpec
+from pipeline.use_case_logging import KeyedLog, use_case_logger
+from pipeline.usecases.render_request import RenditionRequest
+from pipeline.usecases.source_work import Outcome, attribute
 
-logger = Logger(service=SERVICE, child=True)
+logger = use_case_logger("process_part")
 
 # A producer turns a downloaded source file into the catalog attributes of one part.
 Producer = Callable[[Path, SourceObject, UploadKey], dict[str, Any]]
 # Told what each attempt at a part did (metrics); must not raise.
 Reporter = Callable[[PartReport], None]
 
-
-@dataclass(frozen=True)
-class Outcome:
-    asset_id: str
-    status: str  # "done" | "skipped" | "failed"
-    detail: str = ""
-
-
-def attribute(source: SourceObject) -> UploadKey:
-    """The owner and asset id of a source key; keys outside our layout get a stable id."""
-    parsed = parse_upload_key(source.key)
-    if parsed is not None:
-        return parsed
-    derived = hashlib.sha256(f"{source.bucket}/{source.key}".encode()).hexdigest()[:32]
-    return UploadKey(owner="unowned", asset_id=derived, file_name=source.key.rsplit("/", 1)[-1])
-
-
-def media_limits(settings: Settings) -> media.Limits:
-    return media.Limits(
-        max_bytes=settings.max_upload_bytes,
-        max_pixels=settings.max_pixels,
-        max_frames=settings.max_frames,
-        max_decode_seconds=settings.max_decode_seconds,
-        max_video_seconds=settings.max_video_seconds,
-        max_video_pixels=settings.max_video_pixels,
-    )
-
-
-def video_preview(settings: Settings) -> media.VideoPreview | None:
-    """The preview clip configured for videos, or None (the default)."""
-    if settings.video_preview_seconds <= 0:
-        return None
-    return media.VideoPreview(
-        seconds=settings.video_preview_seconds, width=settings.video_preview_width
-    )
+GONE_MESSAGE = "The uploaded file was deleted before it could be processed. Upload it again."
 
 
 def check_upload(path: Path, settings: Settings) -> media.Sniffed:
@@ -87,8 +51,8 @@ class PartWorker:
         self,
         queue: QueueSpec,
         settings: Settings,
-        store: ObjectStore,
-        catalog: Catalog,
+        store: ports.ObjectStore,
+        catalog: ports.Catalog,
         produce: Producer,
         report: Reporter | None = None,
     ) -> None:
@@ -99,16 +63,26 @@ class PartWorker:
         self.catalog = catalog
         self.produce = produce
         self.report = report
+        self.requests = RenditionRequest(queue, settings, store, catalog)
 
     def handle(self, body: str, receive_count: int, delivery_id: str | None = None) -> Outcome:
         work = parse_work(body)
         if work.renditions is not None:
-            return self._requested(work, receive_count)
+            # Renditions asked for by a backfill: render those only (see render_request).
+            if self.part != PART_RENDITIONS:
+                raise BadEvent(f"the {self.part} worker takes no renditions requests")
+            return self.requests.handle(work, receive_count)
         source = work.source
         upload = attribute(source)
         asset_id = upload.asset_id
-        logger.append_keys(
-            asset_id=asset_id, correlation_id=asset_id, part=self.part, source_key=source.key
+        log = KeyedLog(
+            logger,
+            {
+                "asset_id": asset_id,
+                "correlation_id": asset_id,
+                "part": self.part,
+                "source_key": source.key,
+            },
         )
         claim = self.catalog.claim_part(
             asset_id,
@@ -124,83 +98,82 @@ class PartWorker:
             holder=delivery_id,
         )
         if not claim.claimed:
-            logger.info("duplicate delivery skipped", extra={"reason": claim.reason})
-            if claim.reason in ("done", "failed"):
+            log.info("duplicate delivery skipped", extra={"reason": claim.reason})
+            if claim.state_behind:
                 # A worker that died between finishing its part and writing the asset's state
                 # leaves that state behind; its message, redelivered, brings it up to date.
                 self.catalog.refresh_state(asset_id)
             return Outcome(asset_id, "skipped", claim.reason)
-        started = time.monotonic()
-        attempt = _Attempt(self, source, asset_id, receive_count, started)
+        attempt = _Attempt(self, source, asset_id, receive_count, time.monotonic())
         try:
             results = self._produce(source, upload)
         except SourceGone:
-            if (self.catalog.get(asset_id) or {}).get("state") == AssetState.DELETED:
+            if self.catalog.is_deleted(asset_id):
                 return Outcome(asset_id, "skipped", "deleted")
-            message = "The uploaded file was deleted before it could be processed. Upload it again."
-            self.catalog.fail_part(asset_id, self.part, source.etag, "gone", message, terminal=True)
-            attempt.ended("failed", self.catalog.refresh_state(asset_id), code="gone")
-            return Outcome(asset_id, "failed", message)
+            return self._failed(attempt, "gone", GONE_MESSAGE)
         except media.MediaError as exc:
-            logger.warning("terminal failure", extra={"code": exc.code, "reason": exc.message})
-            self.catalog.fail_part(
-                asset_id, self.part, source.etag, exc.code, exc.message, terminal=True
-            )
-            attempt.ended("failed", self.catalog.refresh_state(asset_id), code=exc.code)
-            return Outcome(asset_id, "failed", exc.message)
+            log.warning("terminal failure", extra={"code": exc.code, "reason": exc.message})
+            return self._failed(attempt, exc.code, exc.message)
         except Exception as exc:
-            last = receive_count >= self.queue.max_receive_count
-            message = f"{type(exc).__name__}: {exc}"
-            if last:
-                message = f"gave up after {receive_count} attempts: {message}"
-            logger.exception("part failed", extra={"attempt": receive_count, "final": last})
-            self.catalog.fail_part(
-                asset_id,
-                self.part,
-                source.etag,
-                "error",
-                message,
-                terminal=last,
-                redrivable=last,
-            )
-            state = self.catalog.refresh_state(asset_id)
-            attempt.ended("error", state, code="error", final=last)
+            self._errored(attempt, exc, log)
             raise
         # Renditions take longer than metadata, so they are usually the last part to finish.
-        completed = self.catalog.complete_part(
+        completion = self.catalog.complete_part(
             asset_id, self.part, source.etag, results, likely_last=self.part == PART_RENDITIONS
         )
-        if completed is not None:
-            attempt.ended("done", completed.state, results=results, completed=completed)
-            logger.info("part done")
+        return self._completed(attempt, completion, results, log)
+
+    def _failed(self, attempt: _Attempt, code: str, message: str) -> Outcome:
+        """The part failed for good (the media's fault, or its source gone)."""
+        state = self.catalog.fail_part(
+            attempt.asset_id, self.part, attempt.source.etag, code, message, terminal=True
+        )
+        attempt.ended("failed", state, code=code)
+        return Outcome(attempt.asset_id, "failed", message)
+
+    def _errored(self, attempt: _Attempt, exc: Exception, log: KeyedLog) -> None:
+        """An error that is not the media's: retried by the queue until its last delivery,
+        which fails the part in a way a redrive can take up again."""
+        last = attempt.receive_count >= self.queue.max_receive_count
+        message = f"{type(exc).__name__}: {exc}"
+        if last:
+            message = f"gave up after {attempt.receive_count} attempts: {message}"
+        log.exception("part failed", extra={"attempt": attempt.receive_count, "final": last})
+        state = self.catalog.fail_part(
+            attempt.asset_id,
+            self.part,
+            attempt.source.etag,
+            "error",
+            message,
+            terminal=last,
+            redrivable=last,
+        )
+        attempt.ended("error", state, code="error", final=last)
+
+    def _completed(
+        self,
+        attempt: _Attempt,
+        completion: Completion,
+        results: Mapping[str, Any],
+        log: KeyedLog,
+    ) -> Outcome:
+        asset_id = attempt.asset_id
+        if completion.outcome == CompletionOutcome.COMPLETED:
+            attempt.ended("done", completion.state, results=results, completed=completion)
+            log.info("part done")
             return Outcome(asset_id, "done")
-        record = self.catalog.get(asset_id) or {}
-        mine = record.get(part_attr(self.part)) or {}
-        if (
-            record.get("state") != AssetState.DELETED
-            and mine.get("state") == PartState.DONE
-            and mine.get("etag") == source.etag
-        ):
+        if completion.outcome == CompletionOutcome.ALREADY_DONE:
             # Our own completion took effect but its answer was lost (the SDK retried it).
-            attempt.ended("done", self.catalog.refresh_state(asset_id), results=results)
+            attempt.ended("done", completion.state, results=results)
             return Outcome(asset_id, "done")
-        if record.get("state") == AssetState.DELETED:
+        if completion.outcome == CompletionOutcome.DELETED:
             # Deleted while we worked: leave nothing behind.
             self.store.delete_prefix(self.settings.outputs_bucket, renditions_prefix(asset_id))
-            logger.info("asset deleted while processing; outputs removed")
+            log.info("asset deleted while processing; outputs removed")
             return Outcome(asset_id, "skipped", "deleted")
         # The source changed under us (a newer upload claimed the part): its own event wins.
-        logger.info("result superseded by a newer upload of the same asset")
+        log.info("result superseded by a newer upload of the same asset")
         return Outcome(asset_id, "skipped", "superseded")
-
-    def _requested(self, work: Work, receive_count: int) -> Outcome:
-        """Renditions asked for by a backfill: render those only (see render_request)."""
-        if self.part != PART_RENDITIONS:
-            raise BadEvent(f"the {self.part} worker takes no renditions requests")
-        from pipeline.usecases.render_request import RenditionRequest  # imports this module
-
-        request = RenditionRequest(self.queue, self.settings, self.store, self.catalog)
-        return request.handle(work, receive_count)
 
     def _produce(self, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
         try:
@@ -230,7 +203,7 @@ class _Attempt:
         *,
         code: str = "",
         final: bool = True,
-        results: dict[str, Any] | None = None,
+        results: Mapping[str, Any] | None = None,
         completed: Completion | None = None,
     ) -> None:
         if self.worker.report is None:
@@ -253,7 +226,7 @@ class _Attempt:
                 status=status,
                 seconds=time.monotonic() - self.started,
                 bytes_in=self.source.size,
-                results=results or {},
+                results=dict(results or {}),
                 code=code,
                 final=final,
                 asset_state=str(asset_state) if asset_state else None,

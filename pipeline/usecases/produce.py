@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import media
-from pipeline.aws.object_store import ObjectStore
 from pipeline.events import SourceObject
 from pipeline.keys import UploadKey, rendition_key
+from pipeline.ports import ObjectStore
+from pipeline.records import Rendition
 
 
 def write_renditions(
@@ -22,7 +23,7 @@ def write_renditions(
     specs: Sequence[media.RenditionSpec],
     limits: media.Limits,
     preview: media.VideoPreview | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Rendition]:
     """Render `specs` (only those, plus a video's `preview` clip if given) and store them at
     their immutable keys; their records."""
     written = []
@@ -36,16 +37,16 @@ def write_renditions(
         )
         store.put_rendition(outputs_bucket, key, rendition.data, rendition.mime)
         written.append(
-            {
-                "name": rendition.spec_name,
-                "format": rendition.format,
-                "mime": rendition.mime,
-                "width": rendition.width,
-                "height": rendition.height,
-                "bytes": len(rendition.data),
-                "key": key,
-                "fingerprint": rendition.fingerprint,
-            }
+            Rendition(
+                name=rendition.spec_name,
+                format=rendition.format,
+                mime=rendition.mime,
+                width=rendition.width,
+                height=rendition.height,
+                bytes=len(rendition.data),
+                key=key,
+                fingerprint=rendition.fingerprint,
+            )
         )
     return written
 
@@ -58,11 +59,10 @@ def rendition_producer(
     preview: media.VideoPreview | None = None,
 ) -> Any:
     def produce(path: Path, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
-        return {
-            "renditions": write_renditions(
-                store, outputs_bucket, path, source, upload, specs, limits, preview
-            )
-        }
+        written = write_renditions(
+            store, outputs_bucket, path, source, upload, specs, limits, preview
+        )
+        return {"renditions": [r.to_item() for r in written]}
 
     return produce
 

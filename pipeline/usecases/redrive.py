@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.aws.queues import BATCH, MoveTaskUnsupported, Queues
+from pipeline.ports import BATCH, MoveTaskUnsupported, Queues
 from pipeline.usecases.progress import OnProgress, Progress, ignore
 
 MOVE_TASK = "StartMessageMoveTask"

@@ -10,25 +10,19 @@ until `pipeline gc` removes them, so a cached URL never breaks before its record
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
+from collections.abc import Sequence
 
-from pipeline import media
-from pipeline.aws.catalog import RENDER_CLAIM, Catalog
-from pipeline.aws.object_store import ObjectStore
+from pipeline import media, ports
 from pipeline.events import BadEvent, Work
-from pipeline.observability import SERVICE
+from pipeline.records import Asset, Rendition
 from pipeline.settings import Settings
 from pipeline.topology import QueueSpec
-from pipeline.usecases.process_part import Outcome, attribute, media_limits
+from pipeline.use_case_logging import KeyedLog, use_case_logger
 from pipeline.usecases.produce import write_renditions
-from pipeline.usecases.rendition_plan import (
-    is_backfillable,
-    missing_specs,
-    rendered_etag,
-    want_of,
-)
+from pipeline.usecases.rendition_plan import missing_specs, want_of
+from pipeline.usecases.source_work import Outcome, attribute, media_limits
 
-logger = Logger(service=SERVICE, child=True)
+logger = use_case_logger("render_request")
 
 
 class AssetBusy(Exception):
@@ -42,9 +36,34 @@ def parse_specs(documents: tuple[dict[str, object], ...]) -> list[media.Renditio
         raise BadEvent(f"renditions request: {exc}") from exc
 
 
+def skip_reason(asset: Asset | None, etag: str, specs: Sequence[media.RenditionSpec]) -> str:
+    """Why there is nothing to render for this source, or "" if there is."""
+    if asset is None:
+        return "unknown asset"
+    if not asset.is_backfillable or asset.rendered_etag != etag:
+        return "not ready for this source"
+    return "" if missing_specs(asset, specs) else "done"
+
+
+def merged(
+    asset: Asset, written: Sequence[Rendition], names: set[str]
+) -> tuple[list[Rendition], dict[str, int]]:
+    """The asset's renditions with those of `names` replaced by `written`, and its backfill
+    counts with `names` counted once more."""
+    kept = [r for r in asset.renditions or () if r.name not in names]
+    backfilled = dict(asset.backfilled or {})
+    for name in sorted(names):
+        backfilled[name] = int(backfilled.get(name, 0)) + 1
+    return kept + list(written), backfilled
+
+
 class RenditionRequest:
     def __init__(
-        self, queue: QueueSpec, settings: Settings, store: ObjectStore, catalog: Catalog
+        self,
+        queue: QueueSpec,
+        settings: Settings,
+        store: ports.ObjectStore,
+        catalog: ports.Catalog,
     ) -> None:
         self.queue = queue
         self.settings = settings
@@ -54,36 +73,31 @@ class RenditionRequest:
     def handle(self, work: Work, receive_count: int) -> Outcome:
         assert work.renditions is not None
         source = work.source
-        upload = attribute(source)
-        asset_id = upload.asset_id
+        asset_id = attribute(source).asset_id
         specs = parse_specs(work.renditions)
-        logger.append_keys(asset_id=asset_id, part=self.queue.part, source_key=source.key)
-        skip = self._skip_reason(asset_id, source.etag, specs)
+        log = KeyedLog(
+            logger, {"asset_id": asset_id, "part": self.queue.part, "source_key": source.key}
+        )
+        skip = skip_reason(self.catalog.get(asset_id), source.etag, specs)
         if skip:
-            logger.info("renditions request skipped", extra={"reason": skip})
+            log.info("renditions request skipped", extra={"reason": skip})
             return Outcome(asset_id, "skipped", skip)
         want = want_of(specs)
-        token = self.catalog.claim_renditions(
+        claim = self.catalog.claim_renditions(
             asset_id, self.queue.part, source.etag, want, lease_s=self.queue.function_timeout_s
         )
-        if token is None:
-            skip = self._skip_reason(asset_id, source.etag, specs)
-            if skip:
-                return Outcome(asset_id, "skipped", skip)
-            holder = ((self.catalog.get(asset_id) or {}).get(RENDER_CLAIM) or {}).get("want")
-            if holder == want:
-                return Outcome(asset_id, "skipped", "in progress")
-            raise AssetBusy(f"asset {asset_id} is being backfilled with {holder}")
+        if claim.token is None or claim.asset is None:
+            return self._refused(asset_id, source.etag, specs, want, claim.asset)
+        token = claim.token
         try:
-            # Read after claiming: records completed before our claim are kept.
-            record = self.catalog.get(asset_id) or {}
-            todo = missing_specs(record, specs)
+            # The record as claimed: renditions completed before our claim are kept.
+            todo = missing_specs(claim.asset, specs)
             if not todo:
                 self.catalog.release_renditions(asset_id, token)
                 return Outcome(asset_id, "skipped", "done")
             written = self._render(work, todo)
         except media.MediaError as exc:
-            logger.warning("renditions request failed", extra={"code": exc.code})
+            log.warning("renditions request failed", extra={"code": exc.code})
             failure = {"want": want, "code": exc.code, "message": exc.message}
             self.catalog.release_renditions(asset_id, token, failure)
             return Outcome(asset_id, "failed", exc.message)
@@ -91,26 +105,33 @@ class RenditionRequest:
             self.catalog.release_renditions(asset_id, token)
             raise
         names = {s.name for s in todo}
-        renditions = [r for r in record.get("renditions") or [] if r.get("name") not in names]
-        backfilled = dict(record.get("backfilled") or {})
-        for name in sorted(names):
-            backfilled[name] = int(backfilled.get(name, 0)) + 1
+        renditions, backfilled = merged(claim.asset, written, names)
         if self.catalog.complete_renditions(
-            asset_id, self.queue.part, token, renditions + written, backfilled
+            asset_id, self.queue.part, token, renditions, backfilled
         ):
-            logger.info("renditions request done", extra={"renditions": sorted(names)})
+            log.info("renditions request done", extra={"renditions": sorted(names)})
             return Outcome(asset_id, "done")
         return Outcome(asset_id, "skipped", "superseded")
 
-    def _skip_reason(self, asset_id: str, etag: str, specs: list[media.RenditionSpec]) -> str:
-        record = self.catalog.get(asset_id)
-        if record is None:
-            return "unknown asset"
-        if not is_backfillable(record) or rendered_etag(record) != etag:
-            return "not ready for this source"
-        return "" if missing_specs(record, specs) else "done"
+    def _refused(
+        self,
+        asset_id: str,
+        etag: str,
+        specs: Sequence[media.RenditionSpec],
+        want: str,
+        seen: Asset | None,
+    ) -> Outcome:
+        """A refused claim, from the record it saw: nothing to do any more, the same request
+        in progress, or another one holding the asset (retried later)."""
+        skip = skip_reason(seen, etag, specs)
+        if skip:
+            return Outcome(asset_id, "skipped", skip)
+        holder = seen.render_claim.want if seen is not None and seen.render_claim else None
+        if holder == want:
+            return Outcome(asset_id, "skipped", "in progress")
+        raise AssetBusy(f"asset {asset_id} is being backfilled with {holder}")
 
-    def _render(self, work: Work, specs: list[media.RenditionSpec]) -> list[dict[str, object]]:
+    def _render(self, work: Work, specs: list[media.RenditionSpec]) -> list[Rendition]:
         source = work.source
         with self.store.download_to_temp(
             source.bucket, source.key, self.settings.max_upload_bytes

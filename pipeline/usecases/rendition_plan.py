@@ -8,42 +8,23 @@ the spec's fingerprint, so this is keyed on the source object and the spec, neve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from pipeline import media
-from pipeline.aws.catalog import part_attr
 from pipeline.keys import rendition_key
-from pipeline.model import AssetState, PartState
-from pipeline.topology import PART_RENDITIONS
+from pipeline.records import Asset
 
 
 def expected_keys(asset_id: str, etag: str, spec: media.RenditionSpec) -> set[str]:
     return {rendition_key(asset_id, etag, spec.name, spec.fingerprint, f) for f in spec.formats}
 
 
-def rendered_etag(record: dict[str, Any]) -> str | None:
-    """The source ETag an asset's renditions were made from, if its renditions are done."""
-    part = record.get(part_attr(PART_RENDITIONS)) or {}
-    if part.get("state") != PartState.DONE.value or not part.get("etag"):
-        return None
-    return str(part["etag"])
-
-
-def is_backfillable(record: dict[str, Any]) -> bool:
-    """READY assets only: others are in flight (their own event renders them), failed or gone."""
-    return record.get("state") == AssetState.READY.value and rendered_etag(record) is not None
-
-
-def missing_specs(
-    record: dict[str, Any], specs: Sequence[media.RenditionSpec]
-) -> list[media.RenditionSpec]:
+def missing_specs(asset: Asset, specs: Sequence[media.RenditionSpec]) -> list[media.RenditionSpec]:
     """The specs whose outputs the record does not point at (all of them if not rendered)."""
-    etag = rendered_etag(record)
+    etag = asset.rendered_etag
     if etag is None:
         return list(specs)
-    present = {str(r.get("key")) for r in record.get("renditions") or []}
-    asset_id = str(record["asset_id"])
-    return [s for s in specs if not expected_keys(asset_id, etag, s) <= present]
+    present = asset.rendition_keys
+    return [s for s in specs if not expected_keys(asset.asset_id, etag, s) <= present]
 
 
 def want_of(specs: Sequence[media.RenditionSpec]) -> str:

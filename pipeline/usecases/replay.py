@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.aws.catalog import Catalog, part_attr
-from pipeline.aws.queues import Queues
-from pipeline.aws.replays import Replays
 from pipeline.errors import InvalidInput
+from pipeline.ports import Catalog, Queues, Replays
+from pipeline.records import part_attr
 from pipeline.topology import PARTS, Topology
 from pipeline.usecases.progress import OnProgress, Progress, ignore
 
@@ -128,12 +127,12 @@ class Replay:
     def _touched(self, since: float, until: float, replay_started: float) -> tuple[int, int]:
         attributes = ["asset_id", "uploaded_at", *(part_attr(p) for p in PARTS)]
         in_window = reprocessed = 0
-        for record in self.catalog.iter_records(attributes):
-            uploaded = record.get("uploaded_at")
-            if not isinstance(uploaded, int | float) or not since <= uploaded < until:
+        for asset in self.catalog.iter_records(attributes):
+            uploaded = asset.uploaded_at
+            if uploaded is None or not since <= uploaded < until:
                 continue
             in_window += 1
-            started = [(record.get(part_attr(p)) or {}).get("started_at") or 0 for p in PARTS]
+            started = [asset.part(p).started_at or 0 for p in PARTS]
             if max(started) >= replay_started:
                 reprocessed += 1
         return in_window, reprocessed

@@ -9,8 +9,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.aws.catalog import Catalog
-from pipeline.aws.object_store import ObjectStore
 from pipeline.errors import (
     InvalidFileName,
     InvalidInput,
@@ -20,6 +18,7 @@ from pipeline.errors import (
     UnsupportedType,
 )
 from pipeline.keys import BadFileName, new_asset_id, parse_upload_key, safe_file_name, upload_key
+from pipeline.ports import Catalog, ObjectStore
 from pipeline.settings import Settings
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last
@@ -104,8 +103,8 @@ def owned_key(key: str | None, owner: str, catalog: Catalog) -> str:
     parsed = parse_upload_key(key or "")
     if parsed is None:
         raise InvalidInput("key must be the key returned when the upload was created")
-    record = catalog.get(parsed.asset_id)
-    if parsed.owner != owner or record is None or record.get("owner") != owner:
+    asset = catalog.get(parsed.asset_id)
+    if parsed.owner != owner or asset is None or not asset.owned_by(owner):
         raise UnknownAsset(parsed.asset_id)
     return str(key)
 

@@ -21,6 +21,12 @@ def catalog(stack: LocalStack) -> Catalog:
     return Catalog(stack.options.topology.table_name)
 
 
+def stored_item(stack: LocalStack, asset_id: str) -> dict[str, Any] | None:
+    """An asset's catalog record as the table stores it."""
+    asset = catalog(stack).get(asset_id)
+    return asset.to_item() if asset is not None else None
+
+
 def upload(stack: LocalStack, name: str = "photo.jpg") -> str:
     """Put a photo straight into the uploads bucket (S3 emits the event); its asset id."""
     asset_id = new_asset_id()
@@ -39,7 +45,7 @@ def wait_state(
     deadline = time.monotonic() + timeout_s
     records: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
-        records = [catalog(stack).get(a) or {} for a in asset_ids]
+        records = [stored_item(stack, a) or {} for a in asset_ids]
         if all(r.get("state") == state for r in records):
             return records
         time.sleep(0.2)

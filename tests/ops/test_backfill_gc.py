@@ -15,6 +15,7 @@ from tests.ops.ops_helpers import (
     catalog,
     outputs,
     run_cli,
+    stored_item,
     upload,
     wait_drained,
     wait_state,
@@ -28,7 +29,7 @@ def write_specs(path, *extra: media.RenditionSpec) -> str:
 
 
 def ready_assets(stack) -> dict[str, dict]:
-    return {r["asset_id"]: r for r in catalog(stack).iter_records() if r.get("state") == "READY"}
+    return {r.asset_id: r.to_item() for r in catalog(stack).iter_records() if r.state == "READY"}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_backfill_renders_only_the_added_rendition_then_nothing(
 
 def test_duplicate_rendition_requests_render_once(stack, assets, tmp_path) -> None:
     asset_id = assets[0]
-    record = catalog(stack).get(asset_id)
+    record = stored_item(stack, asset_id)
     assert record is not None
     spec = media.RenditionSpec("dup", 48, formats=("jpeg",))
     source = SourceObject(
@@ -97,7 +98,7 @@ def test_duplicate_rendition_requests_render_once(stack, assets, tmp_path) -> No
         QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": body} for i in range(3)]
     )
     wait_drained(stack)
-    after = catalog(stack).get(asset_id)
+    after = stored_item(stack, asset_id)
     assert after is not None
     assert after["backfilled"]["dup"] == 1
     assert after["runs_backfill"] == record.get("runs_backfill", 0) + 1

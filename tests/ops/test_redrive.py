@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 import pytest
 
 from pipeline.aws.clients import client as aws
-from pipeline.aws.queues import Message, Queues
+from pipeline.aws.queues import Queues
 from pipeline.events import object_created_event
 from pipeline.keys import new_asset_id
+from pipeline.ports import Message
 from pipeline.usecases.redrive import CLIENT_SIDE, Redrive, move_client_side
 from tests.ops.ops_helpers import SAMPLE, run_cli, wait_drained, wait_state
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 
 from pipeline.aws.clients import client as aws
-from tests.ops.ops_helpers import catalog, outputs, run_cli, upload, wait_drained, wait_state
+from tests.ops.ops_helpers import (
+    catalog,
+    outputs,
+    run_cli,
+    stored_item,
+    upload,
+    wait_drained,
+    wait_state,
+)
 
 
 def test_replay_reprocesses_exactly_the_assets_uploaded_in_the_window(stack, capsys) -> None:
@@ -69,7 +77,7 @@ def test_replaying_a_processed_window_does_no_work(stack, capsys) -> None:
         assert report["reprocessed"] == 0
 
     assert stack.runtime.stats["received"] - received == 8  # delivered ...
-    after = [catalog(stack).get(a) for a in assets]
+    after = [stored_item(stack, a) for a in assets]
     for old, new in zip(records, after, strict=True):
         assert new is not None
         assert new["version"] == old["version"]  # ... and not a single write

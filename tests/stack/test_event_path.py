@@ -11,6 +11,7 @@ from pipeline.aws.catalog import Catalog
 from pipeline.aws.clients import client as aws
 from pipeline.client import ApiError, PipelineClient
 from pipeline.keys import new_asset_id
+from pipeline.records import Asset
 
 
 def outputs_under(stack, prefix: str) -> list[str]:
@@ -62,7 +63,7 @@ def test_duplicate_delivery_does_no_duplicate_work(stack, client, samples) -> No
     first = client.wait(asset_id, timeout_s=60)
     assert first["state"] == "READY"
     catalog = Catalog(stack.options.topology.table_name)
-    before = catalog.get(asset_id)
+    before = (catalog.get(asset_id) or Asset(asset_id)).to_item()
     objects_before = outputs_under(stack, f"renditions/{asset_id}/")
 
     # Deliver the same S3 event again, twice, to both queues (what moto's double
@@ -92,12 +93,12 @@ def test_duplicate_delivery_does_no_duplicate_work(stack, client, samples) -> No
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
     wait_until_queues_drain(stack)
 
-    after = catalog.get(asset_id)
+    after = (catalog.get(asset_id) or Asset(asset_id)).to_item()
     assert after["runs_renditions"] == before["runs_renditions"] == 1
     assert after["runs_metadata"] == before["runs_metadata"] == 1
     assert after["version"] == before["version"]  # not a single write
     assert outputs_under(stack, f"renditions/{asset_id}/") == objects_before
-    records = [r for r in catalog.scan_all() if r["asset_id"] == asset_id]
+    records = [r for r in catalog.scan_all() if r.asset_id == asset_id]
     assert len(records) == 1
 
 
@@ -151,7 +152,8 @@ def test_poison_message_ends_in_the_dlq_and_fails_its_asset(stack, client) -> No
         )
     assert landed, "the poison message never reached the DLQ"
     assert json.loads(landed[0]["Body"])["detail"]["object"]["key"] == key
-    record = Catalog(stack.options.topology.table_name).get(asset_id)
+    asset = Catalog(stack.options.topology.table_name).get(asset_id)
+    record = asset.to_item() if asset is not None else None
     assert record is not None and record["state"] == "FAILED"
     assert record["failure"]["part"] == "metadata"
     assert record["failure"]["message"].startswith(

@@ -12,9 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from pipeline.aws.catalog import Catalog, reported_attr
+from pipeline.aws.catalog import Catalog, CompletionOutcome
 from pipeline.aws.clients import reset_clients
 from pipeline.model import AssetState
+from pipeline.records import reported_attr
 from pipeline.topology import PART_METADATA, PART_RENDITIONS
 
 TABLE = "catalog-test"
@@ -59,7 +60,13 @@ def claim(catalog: Catalog, part: str, etag: str = "e1", holder: str = "h", at: 
 
 
 def state(catalog: Catalog) -> str | None:
-    return (catalog.get("a1") or {}).get("state")
+    asset = catalog.get("a1")
+    return asset.state if asset is not None else None
+
+
+def item(catalog: Catalog) -> dict:
+    asset = catalog.get("a1")
+    return asset.to_item() if asset is not None else {}
 
 
 @pytest.mark.parametrize("first", [PART_METADATA, PART_RENDITIONS])
@@ -76,12 +83,13 @@ def test_any_finishing_order_ends_ready_once(catalog: Catalog, first: str, guess
     done = catalog.complete_part(
         "a1", first, "e1", {f"{first}_x": 1}, likely_last=first == guess_last
     )
-    assert done is not None and done.state == AssetState.PROCESSING
+    assert done.outcome == CompletionOutcome.COMPLETED and done.state == AssetState.PROCESSING
     assert state(catalog) == AssetState.PROCESSING
 
     done = catalog.complete_part("a1", second, "e1", {"y": 2}, likely_last=second == guess_last)
-    assert done is not None and done.state == AssetState.READY and done.first_ready is True
-    record = catalog.get("a1") or {}
+    assert done.outcome == CompletionOutcome.COMPLETED
+    assert done.state == AssetState.READY and done.first_ready is True
+    record = item(catalog)
     assert record["state"] == AssetState.READY
     assert record["finished_at"] == pytest.approx(done.finished_at)
     assert record[reported_attr(AssetState.READY)]["etag"] == "e1"
@@ -90,10 +98,12 @@ def test_any_finishing_order_ends_ready_once(catalog: Catalog, first: str, guess
 
 def test_completion_is_not_counted_twice(catalog: Catalog) -> None:
     claim(catalog, PART_METADATA)
-    assert catalog.complete_part("a1", PART_METADATA, "e1", {}) is not None
+    done = catalog.complete_part("a1", PART_METADATA, "e1", {})
+    assert done.outcome == CompletionOutcome.COMPLETED
     # The SDK's retry of a completion whose answer was lost: the part is no longer processing.
-    assert catalog.complete_part("a1", PART_METADATA, "e1", {}) is None
-    assert (catalog.get("a1") or {})["runs_metadata"] == 1
+    retry = catalog.complete_part("a1", PART_METADATA, "e1", {})
+    assert retry.outcome == CompletionOutcome.ALREADY_DONE
+    assert item(catalog)["runs_metadata"] == 1
 
 
 def test_a_second_ready_for_the_same_source_is_not_first(catalog: Catalog) -> None:
@@ -104,7 +114,8 @@ def test_a_second_ready_for_the_same_source_is_not_first(catalog: Catalog) -> No
     catalog.fail_part("a1", PART_RENDITIONS, "e1", "error", "boom", terminal=True, redrivable=True)
     assert claim(catalog, PART_RENDITIONS, holder="again").claimed
     done = catalog.complete_part("a1", PART_RENDITIONS, "e1", {}, likely_last=True)
-    assert done is not None and done.state == AssetState.READY and done.first_ready is False
+    assert done.outcome == CompletionOutcome.COMPLETED
+    assert done.state == AssetState.READY and done.first_ready is False
 
 
 def test_a_failed_part_keeps_the_asset_failed(catalog: Catalog) -> None:
@@ -113,8 +124,8 @@ def test_a_failed_part_keeps_the_asset_failed(catalog: Catalog) -> None:
     catalog.fail_part("a1", PART_RENDITIONS, "e1", "unsupported", "not an image", terminal=True)
     assert catalog.refresh_state("a1") == AssetState.FAILED
     done = catalog.complete_part("a1", PART_METADATA, "e1", {"metadata": {}})
-    assert done is not None and done.state == AssetState.FAILED
-    record = catalog.get("a1") or {}
+    assert done.outcome == CompletionOutcome.COMPLETED and done.state == AssetState.FAILED
+    record = item(catalog)
     assert record["state"] == AssetState.FAILED
     assert record["failure"]["code"] == "unsupported"
 
@@ -140,16 +151,18 @@ def test_refused_claims_say_why(catalog: Catalog) -> None:
 def test_completion_after_delete_is_refused(catalog: Catalog) -> None:
     claim(catalog, PART_METADATA)
     catalog.mark_deleted("a1")
-    assert catalog.complete_part("a1", PART_METADATA, "e1", {"metadata": {}}) is None
+    done = catalog.complete_part("a1", PART_METADATA, "e1", {"metadata": {}})
+    assert done.outcome == CompletionOutcome.DELETED
     assert state(catalog) == AssetState.DELETED
 
 
 def test_a_newer_upload_supersedes_a_completion(catalog: Catalog) -> None:
     claim(catalog, PART_METADATA, etag="old", at=1.0)
     claim(catalog, PART_METADATA, etag="new", holder="newer", at=2.0)
-    assert catalog.complete_part("a1", PART_METADATA, "old", {}) is None
+    old = catalog.complete_part("a1", PART_METADATA, "old", {})
+    assert old.outcome == CompletionOutcome.SUPERSEDED
     done = catalog.complete_part("a1", PART_METADATA, "new", {})
-    assert done is not None and done.state == AssetState.PROCESSING
+    assert done.outcome == CompletionOutcome.COMPLETED and done.state == AssetState.PROCESSING
 
 
 def test_get_many_reads_only_what_it_is_asked(catalog: Catalog) -> None:
@@ -157,4 +170,4 @@ def test_get_many_reads_only_what_it_is_asked(catalog: Catalog) -> None:
         catalog.create_pending(f"b{i}", "alice", "x.jpg", "image/jpeg", 1, "k")
     found = catalog.get_many([f"b{i}" for i in range(130)] + ["missing"], ["state"])
     assert len(found) == 130
-    assert found["b7"] == {"asset_id": "b7", "state": AssetState.PENDING}
+    assert found["b7"].to_item() == {"asset_id": "b7", "state": AssetState.PENDING}

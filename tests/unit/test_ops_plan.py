@@ -15,15 +15,16 @@ from pipeline.cli.progress_bar import ProgressBar
 from pipeline.errors import InvalidInput
 from pipeline.events import BadEvent, SourceObject, parse_work, rendition_request
 from pipeline.keys import rendition_key
+from pipeline.records import Asset
 from pipeline.usecases.backfill import estimate_cpu_s, select_specs
 from pipeline.usecases.progress import Progress
-from pipeline.usecases.rendition_plan import is_backfillable, missing_specs, want_of
+from pipeline.usecases.rendition_plan import missing_specs, want_of
 
 SOURCE = SourceObject("b", "uploads/o/0123456789abcdef0123456789abcdef/x.jpg", "e1", 10, None, 1.5)
 THUMB, MEDIUM, LARGE = media.DEFAULT_RENDITIONS
 
 
-def record(specs, etag="e1", state="READY", part_state="DONE") -> dict:
+def item(specs, etag="e1", state="READY", part_state="DONE") -> dict:
     asset_id = "0123456789abcdef0123456789abcdef"
     return {
         "asset_id": asset_id,
@@ -35,6 +36,10 @@ def record(specs, etag="e1", state="READY", part_state="DONE") -> dict:
             for f in s.formats
         ],
     }
+
+
+def record(specs, etag="e1", state="READY", part_state="DONE") -> Asset:
+    return Asset.from_item(item(specs, etag, state, part_state))
 
 
 def test_a_rendition_request_round_trips_through_the_work_contract() -> None:
@@ -68,17 +73,17 @@ def test_missing_specs_are_keyed_on_source_and_fingerprint() -> None:
     assert missing_specs(done, [*media.DEFAULT_RENDITIONS, added]) == [added]
     changed = media.RenditionSpec("medium", 700)  # same name, new parameters
     assert missing_specs(done, [THUMB, changed]) == [changed]
-    other_source = record(media.DEFAULT_RENDITIONS, etag="e0")
+    other_source = item(media.DEFAULT_RENDITIONS, etag="e0")
     other_source["part_renditions"]["etag"] = "e1"  # re-uploaded: old keys do not count
-    assert missing_specs(other_source, [THUMB]) == [THUMB]
+    assert missing_specs(Asset.from_item(other_source), [THUMB]) == [THUMB]
 
 
 def test_only_ready_assets_are_backfilled() -> None:
-    assert is_backfillable(record([]))
-    assert not is_backfillable(record([], state="PROCESSING"))
-    assert not is_backfillable(record([], state="FAILED"))
-    assert not is_backfillable(record([], state="DELETED"))
-    assert not is_backfillable(record([], part_state="PROCESSING"))
+    assert record([]).is_backfillable
+    assert not record([], state="PROCESSING").is_backfillable
+    assert not record([], state="FAILED").is_backfillable
+    assert not record([], state="DELETED").is_backfillable
+    assert not record([], part_state="PROCESSING").is_backfillable
 
 
 def test_want_is_stable() -> None:

@@ -1,0 +1,1 @@
+"""In-memory stand-ins for the ports of `pipeline.ports`, for unit tests."""
