@@ -72,9 +72,9 @@ def openapi_document() -> dict[str, Any]:
                         "415": _PROBLEM,
                     },
                     parameters=[
-                        _query("filename", True),
-                        _query("type", True),
-                        _query("size", type="integer", minimum=1),
+                        _query("filename", True, type="string", examples=["photo.jpg"]),
+                        _query("type", True, type="string", examples=["image/jpeg"]),
+                        _query("size", type="integer", minimum=1, examples=[123456]),
                     ],
                 )
             },
@@ -245,9 +245,9 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["filename", "content_type", "size"],
                     "properties": {
-                        "filename": {"type": "string", "maxLength": 200},
-                        "content_type": {"type": "string"},
-                        "size": {"type": "integer", "minimum": 1},
+                        "filename": {"type": "string", "maxLength": 200, "examples": ["photo.jpg"]},
+                        "content_type": {"type": "string", "examples": ["image/jpeg"]},
+                        "size": {"type": "integer", "minimum": 1, "examples": [123456]},
                         "method": {"type": "string", "enum": ["POST", "PUT"]},
                     },
                 },
@@ -268,8 +268,8 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["filename", "type"],
                     "properties": {
-                        "filename": {"type": "string", "maxLength": 200},
-                        "type": {"type": "string"},
+                        "filename": {"type": "string", "maxLength": 200, "examples": ["photo.jpg"]},
+                        "type": {"type": "string", "examples": ["image/jpeg"]},
                         "metadata": {
                             "type": "object",
                             "properties": {"size": {"type": "integer", "minimum": 0}},
