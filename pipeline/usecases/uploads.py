@@ -59,13 +59,16 @@ class UploadRequest:
         cls, filename: str | None, content_type: str | None, size: str | None
     ) -> UploadRequest:
         """@uppy/aws-s3's single-upload query; a size it does not send is taken as 1 byte."""
-        # str.isdigit() accepts "²" and other digits int() refuses, and int() refuses more
-        # than 4,300 digits: only a short run of ASCII digits counts.
-        if size is not None and not (
-            size.isascii() and size.isdigit() and len(size) <= 20 and int(size) >= 1
-        ):
+        number = 1 if size is None else _ascii_int(size, max_digits=20)
+        if number is None or number < 1:
             raise InvalidInput("size must be a positive integer (bytes)")
-        return cls(filename or "", (content_type or "").strip().lower(), int(size or 1))
+        return cls(filename or "", (content_type or "").strip().lower(), number)
+
+
+def _ascii_int(text: str, max_digits: int) -> int | None:
+    """The number a short run of ASCII digits spells, else None. (str.isdigit() accepts "²",
+    which int() refuses; int() refuses more than 4,300 digits.)"""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= max_digits else None
 
 
 def check_request(filename: str, content_type: str, size: int | None, settings: Settings) -> str:
@@ -147,11 +150,12 @@ def create_multipart(
 
 def part_number(value: Any) -> int:
     """A part number from a path, a query or a JSON body: 1 to MAX_PARTS, nothing else."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 5:
-        number = int(value)
+    number: int | None = None
+    if isinstance(value, str):
+        number = _ascii_int(value, max_digits=len(str(MAX_PARTS)))
     elif isinstance(value, int) and not isinstance(value, bool):
         number = value
-    else:
+    if number is None:
         raise InvalidInput("a part number must be an integer")
     if not 1 <= number <= MAX_PARTS:
         raise InvalidInput(f"part number must be 1 to {MAX_PARTS}")
