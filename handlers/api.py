@@ -7,6 +7,7 @@ is the JWT's `sub`, checked by the authorizer before this runs.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -18,6 +19,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from pipeline.api_spec import openapi_document
 from pipeline.composition import services
 from pipeline.errors import InvalidInput, NotAuthenticated, NotFound, PipelineError
+from pipeline.json_input import parse_json
+from pipeline.keys import MAX_OWNER_BYTES, is_valid_owner
 from pipeline.metrics_emf import with_cold_start_metric
 from pipeline.observability import SERVICE
 from pipeline.problem_details import problem_for
@@ -33,17 +36,21 @@ def _json(status: int, body: Any) -> Response[str]:
 
 
 def _owner() -> str:
+    """The caller: any subject an identity provider issues, within what the stores hold."""
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     if not claims.get("sub"):
         raise NotAuthenticated()
-    return str(claims["sub"])
+    owner = str(claims["sub"])
+    if not is_valid_owner(owner):
+        raise NotAuthenticated(f"the token's subject must be 1 to {MAX_OWNER_BYTES} bytes long")
+    return owner
 
 
 def _body() -> Any:
-    try:
-        return app.current_event.json_body
-    except (json.JSONDecodeError, TypeError, UnicodeDecodeError):
-        raise InvalidInput("the body is not valid JSON") from None
+    event = app.current_event
+    # Not `decoded_body`: it decodes UTF-8 itself and raises on bytes a caller may send.
+    data = base64.b64decode(event.body) if event.body and event.is_base64_encoded else event.body
+    return parse_json(data, "the body")
 
 
 def _query(name: str) -> str | None:
@@ -82,11 +89,8 @@ def get_single_upload_params() -> Response[str]:
     """@uppy/aws-s3 single-request uploads: a presigned POST for one file."""
     owner = _owner()
     s = services()
-    size = _query("size") or _query("metadata[size]")
-    request = uploads.UploadRequest(
-        filename=_query("filename") or "",
-        content_type=(_query("type") or "").strip().lower(),
-        size=int(size) if size and size.isdigit() else 1,
+    request = uploads.UploadRequest.from_query(
+        _query("filename"), _query("type"), _query("size") or _query("metadata[size]")
     )
     grant = uploads.create_upload(request, owner, s.settings, s.store, s.catalog)
     return _json(200, {**grant, "headers": {}})
@@ -123,7 +127,7 @@ def get_multipart_part(upload_id: str, number: str) -> Response[str]:
 def get_multipart_parts(upload_id: str) -> Response[str]:
     s = services()
     key = uploads.owned_key(_query("key"), _owner(), s.catalog)
-    return _json(200, s.store.list_parts(s.settings.uploads_bucket, key, upload_id))
+    return _json(200, uploads.list_parts(key, upload_id, s.settings, s.store))
 
 
 @app.post("/s3/multipart/<upload_id>/complete")
@@ -137,7 +141,7 @@ def post_multipart_complete(upload_id: str) -> Response[str]:
 def delete_multipart(upload_id: str) -> Response[str]:
     s = services()
     key = uploads.owned_key(_query("key"), _owner(), s.catalog)
-    s.store.abort_multipart(s.settings.uploads_bucket, key, upload_id)
+    uploads.abort_multipart(key, upload_id, s.settings, s.store)
     return _json(200, {})
 
 

@@ -20,6 +20,11 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _body(schema: str) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"required": True, "content": {"application/json": {"schema": ref}}}
+
+
 def _query(name: str, required: bool = False, **schema: Any) -> dict[str, Any]:
     return {
         "name": name,
@@ -54,33 +59,47 @@ def openapi_document() -> dict[str, Any]:
                         "413": _PROBLEM,
                         "415": _PROBLEM,
                     },
-                    requestBody={
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/UploadRequest"}
-                            }
-                        },
-                    },
+                    requestBody=_body("UploadRequest"),
                 )
             },
             "/s3/params": {
                 "get": _op(
                     "Single-request upload parameters (@uppy/aws-s3)",
-                    {"200": _json(_OBJ), "400": _PROBLEM, "413": _PROBLEM, "415": _PROBLEM},
-                    parameters=[_query("filename", True), _query("type", True), _query("size")],
+                    {
+                        "200": _json({"$ref": "#/components/schemas/UploadGrant"}),
+                        "400": _PROBLEM,
+                        "413": _PROBLEM,
+                        "415": _PROBLEM,
+                    },
+                    parameters=[
+                        _query("filename", True, type="string", examples=["photo.jpg"]),
+                        _query("type", True, type="string", examples=["image/jpeg"]),
+                        _query("size", type="integer", minimum=1, examples=[123456]),
+                    ],
                 )
             },
             "/s3/multipart": {
                 "post": _op(
-                    "Start a multipart upload (@uppy/aws-s3): body {filename, type, metadata}",
-                    {"200": _json(_OBJ), "400": _PROBLEM, "413": _PROBLEM, "415": _PROBLEM},
+                    "Start a multipart upload (@uppy/aws-s3)",
+                    {
+                        "200": _json({"$ref": "#/components/schemas/MultipartStarted"}),
+                        "400": _PROBLEM,
+                        "413": _PROBLEM,
+                        "415": _PROBLEM,
+                    },
+                    requestBody=_body("MultipartRequest"),
                 )
             },
             "/s3/multipart/{upload_id}": {
                 "get": _op(
                     "List the parts uploaded so far",
-                    {"200": _json({"type": "array"}), "400": _PROBLEM, "404": _PROBLEM},
+                    {
+                        "200": _json(
+                            {"type": "array", "items": {"$ref": "#/components/schemas/Part"}}
+                        ),
+                        "400": _PROBLEM,
+                        "404": _PROBLEM,
+                    },
                     parameters=[_UPLOAD_ID, _KEY],
                 ),
                 "delete": _op(
@@ -92,21 +111,49 @@ def openapi_document() -> dict[str, Any]:
             "/s3/multipart/{upload_id}/batch": {
                 "get": _op(
                     "Presigned URLs for several parts",
-                    {"200": _json(_OBJ), "400": _PROBLEM, "404": _PROBLEM},
+                    {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["presignedUrls"],
+                                "properties": {
+                                    "presignedUrls": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "string"},
+                                    }
+                                },
+                            }
+                        ),
+                        "400": _PROBLEM,
+                        "404": _PROBLEM,
+                    },
                     parameters=[_UPLOAD_ID, _KEY, _query("partNumbers", True)],
                 )
             },
             "/s3/multipart/{upload_id}/{number}": {
                 "get": _op(
                     "A presigned URL for one part (parts are at least 5 MiB but the last)",
-                    {"200": _json(_OBJ), "400": _PROBLEM, "404": _PROBLEM},
+                    {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["url", "expires"],
+                                "properties": {
+                                    "url": {"type": "string"},
+                                    "expires": {"type": "integer"},
+                                },
+                            }
+                        ),
+                        "400": _PROBLEM,
+                        "404": _PROBLEM,
+                    },
                     parameters=[
                         _UPLOAD_ID,
                         {
                             "name": "number",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
                         },
                         _KEY,
                     ],
@@ -114,9 +161,24 @@ def openapi_document() -> dict[str, Any]:
             },
             "/s3/multipart/{upload_id}/complete": {
                 "post": _op(
-                    "Complete a multipart upload: body {parts: [{PartNumber, ETag}]}",
-                    {"200": _json(_OBJ), "400": _PROBLEM, "404": _PROBLEM, "413": _PROBLEM},
+                    "Complete a multipart upload",
+                    {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["location", "key"],
+                                "properties": {
+                                    "location": {"type": "string"},
+                                    "key": {"type": "string"},
+                                },
+                            }
+                        ),
+                        "400": _PROBLEM,
+                        "404": _PROBLEM,
+                        "413": _PROBLEM,
+                    },
                     parameters=[_UPLOAD_ID, _KEY],
+                    requestBody=_body("MultipartComplete"),
                 )
             },
             "/assets": {
@@ -183,9 +245,9 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["filename", "content_type", "size"],
                     "properties": {
-                        "filename": {"type": "string", "maxLength": 200},
-                        "content_type": {"type": "string"},
-                        "size": {"type": "integer", "minimum": 1},
+                        "filename": {"type": "string", "maxLength": 200, "examples": ["photo.jpg"]},
+                        "content_type": {"type": "string", "examples": ["image/jpeg"]},
+                        "size": {"type": "integer", "minimum": 1, "examples": [123456]},
                         "method": {"type": "string", "enum": ["POST", "PUT"]},
                     },
                 },
@@ -200,6 +262,58 @@ def openapi_document() -> dict[str, Any]:
                         "fields": {"type": "object"},
                         "headers": {"type": "object"},
                         "expires_at": {"type": "integer"},
+                    },
+                },
+                "MultipartRequest": {
+                    "type": "object",
+                    "required": ["filename", "type"],
+                    "properties": {
+                        "filename": {"type": "string", "maxLength": 200, "examples": ["photo.jpg"]},
+                        "type": {"type": "string", "examples": ["image/jpeg"]},
+                        "metadata": {
+                            "type": "object",
+                            "properties": {"size": {"type": "integer", "minimum": 0}},
+                        },
+                    },
+                },
+                "MultipartStarted": {
+                    "type": "object",
+                    "required": ["uploadId", "key", "asset_id"],
+                    "properties": {
+                        "uploadId": {"type": "string"},
+                        "key": {"type": "string"},
+                        "asset_id": {"type": "string"},
+                    },
+                },
+                "Part": {
+                    "type": "object",
+                    "required": ["PartNumber", "Size", "ETag"],
+                    "properties": {
+                        "PartNumber": {"type": "integer"},
+                        "Size": {"type": "integer"},
+                        "ETag": {"type": "string"},
+                    },
+                },
+                "MultipartComplete": {
+                    "type": "object",
+                    "required": ["parts"],
+                    "properties": {
+                        "parts": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "object",
+                                "required": ["PartNumber", "ETag"],
+                                "properties": {
+                                    "PartNumber": {
+                                        "type": "integer",
+                                        "minimum": 1,
+                                        "maximum": 10000,
+                                    },
+                                    "ETag": {"type": "string"},
+                                },
+                            },
+                        }
                     },
                 },
                 "Asset": {

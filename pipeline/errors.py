@@ -26,8 +26,8 @@ class NotAuthenticated(PipelineError):
 
     code = "not_authenticated"
 
-    def __init__(self) -> None:
-        super().__init__("a bearer token with a subject is required")
+    def __init__(self, message: str = "a bearer token with a subject is required") -> None:
+        super().__init__(message)
 
 
 class InvalidInput(PipelineError):
@@ -50,8 +50,25 @@ class PartTooSmall(InvalidInput):
         self.part_numbers = tuple(part_numbers)
 
 
+class PartsRejected(InvalidInput):
+    """Parts that S3 will not assemble: an ETag or part number it does not have, or out of
+    order."""
+
+    code = "parts_rejected"
+
+
 class NotFound(PipelineError):
     code = "not_found"
+
+
+class UnknownUpload(NotFound):
+    """No multipart upload with this id for this key: never started, completed or aborted."""
+
+    code = "unknown_upload"
+
+    def __init__(self, upload_id: str) -> None:
+        super().__init__(f"no multipart upload {upload_id!r} in progress for this key")
+        self.upload_id = upload_id
 
 
 class UnknownAsset(NotFound):

@@ -45,6 +45,14 @@ class SourceGone(Exception):
     """The object was deleted."""
 
 
+class NoSuchUpload(Exception):
+    """No multipart upload with this id for this key (never started, completed or aborted)."""
+
+
+class PartsNotAccepted(Exception):
+    """S3 would not assemble the parts it was given (unknown ETag or part, bad order)."""
+
+
 class ObjectTooLarge(Exception):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"object is {size} bytes, over the limit of {limit} bytes")

@@ -18,8 +18,10 @@ _STATUS_AND_TITLE: dict[type[errors.PipelineError], tuple[int, str]] = {
     errors.InvalidInput: (400, "Malformed request"),
     errors.InvalidFileName: (400, "Bad file name"),
     errors.PartTooSmall: (400, "Part too small"),
+    errors.PartsRejected: (400, "Parts rejected"),
     errors.NotFound: (404, "Not found"),
     errors.UnknownAsset: (404, "Unknown asset"),
+    errors.UnknownUpload: (404, "Unknown upload"),
     errors.TooLarge: (413, "Too large"),
     errors.UnsupportedType: (415, "Content type not allowed"),
 }

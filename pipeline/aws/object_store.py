@@ -12,7 +12,35 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from pipeline.aws.clients import client
-from pipeline.ports import ObjectTooLarge, PresignedPost, SourceGone
+from pipeline.ports import (
+    NoSuchUpload,
+    ObjectTooLarge,
+    PartsNotAccepted,
+    PresignedPost,
+    SourceGone,
+)
+
+# What S3 says about a multipart upload id or the parts it was asked to assemble.
+_NO_SUCH_UPLOAD = {"NoSuchUpload"}
+_PARTS_REJECTED = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def _multipart_errors(upload_id: str) -> Iterator[None]:
+    """S3's refusals of a caller's upload id or parts, as this module's own exceptions."""
+    try:
+        yield
+    except ClientError as exc:
+        code = _error_code(exc)
+        if code in _NO_SUCH_UPLOAD:
+            raise NoSuchUpload(upload_id) from exc
+        if code in _PARTS_REJECTED:
+            raise PartsNotAccepted(str(exc.response.get("Error", {}).get("Message", code))) from exc
+        raise
 
 
 class ObjectStore:
@@ -74,9 +102,10 @@ class ObjectStore:
         parts: list[dict[str, Any]] = []
         marker = 0
         while True:
-            response = self._s3.list_parts(
-                Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
-            )
+            with _multipart_errors(upload_id):
+                response = self._s3.list_parts(
+                    Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+                )
             parts.extend(
                 {"PartNumber": p["PartNumber"], "Size": p["Size"], "ETag": p["ETag"]}
                 for p in response.get("Parts", [])
@@ -88,13 +117,15 @@ class ObjectStore:
     def complete_multipart(
         self, bucket: str, key: str, upload_id: str, parts: list[dict[str, Any]]
     ) -> str:
-        response = self._s3.complete_multipart_upload(
-            Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
-        )
+        with _multipart_errors(upload_id):
+            response = self._s3.complete_multipart_upload(
+                Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
         return str(response.get("Location") or f"s3://{bucket}/{key}")
 
     def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None:
-        self._s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        with _multipart_errors(upload_id):
+            self._s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
 
     def delete_prefix(self, bucket: str, prefix: str) -> int:
         """Delete every object under a prefix; returns how many were deleted."""
@@ -115,7 +146,7 @@ class ObjectStore:
         try:
             response = self._s3.get_object(Bucket=bucket, Key=key)
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code", "")) in ("NoSuchKey", "404"):
+            if _error_code(exc) in ("NoSuchKey", "404"):
                 raise SourceGone(key) from exc
             raise
         length = int(response.get("ContentLength", 0))

@@ -9,12 +9,13 @@ from typing import Any
 
 from pipeline.delivery import UrlBuilder
 from pipeline.errors import InvalidInput, UnknownAsset
+from pipeline.json_input import parse_json
 from pipeline.keys import is_asset_id, renditions_prefix, source_prefix
 from pipeline.model import AssetState
 from pipeline.ports import Catalog, ObjectStore
 from pipeline.records import Asset
 from pipeline.settings import Settings
-from pipeline.topology import PARTS
+from pipeline.topology import PARTS, TOPOLOGY
 
 MAX_PAGE = 100
 
@@ -60,16 +61,43 @@ def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
 
 
+# The attributes of a page's last key on the owner index: the table's key and the index's.
+_CURSOR_ATTRIBUTES = frozenset(
+    {
+        TOPOLOGY.table.partition_key,
+        TOPOLOGY.table.owner_index_partition_key,
+        TOPOLOGY.table.owner_index_sort_key,
+    }
+)
+
+
 def decode_cursor(cursor: str | None, owner: str) -> dict[str, Any] | None:
+    """The key a cursor continues from. It comes back from the caller, so it is checked to be
+    exactly the shape DynamoDB gave out (anything else fails its validation, a server error)
+    and to continue the caller's own listing."""
     if not cursor:
         return None
+    refused = InvalidInput("cursor is not one this API returned")
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        raw = base64.urlsafe_b64decode(cursor.encode())
     except (ValueError, binascii.Error):
-        raise InvalidInput("cursor is not one this API returned") from None
+        raise refused from None
+    key = parse_json(raw, "cursor")
+    if not isinstance(key, dict) or set(key) != _CURSOR_ATTRIBUTES:
+        raise refused
+    values: dict[str, str] = {}
+    for name, value in key.items():
+        if not (isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str)):
+            raise refused
+        values[name] = value["S"]
     # A cursor only continues the caller's own listing.
-    if not isinstance(key, dict) or key.get("owner", {}).get("S") != owner:
-        raise InvalidInput("cursor is not one this API returned")
+    table = TOPOLOGY.table
+    if (
+        values[table.owner_index_partition_key] != owner
+        or not is_asset_id(values[table.partition_key])
+        or not values[table.owner_index_sort_key]  # DynamoDB refuses an empty key value
+    ):
+        raise refused
     return key
 
 

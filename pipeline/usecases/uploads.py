@@ -6,19 +6,23 @@ the endpoints the @uppy/aws-s3 client speaks."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.errors import (
     InvalidFileName,
     InvalidInput,
+    PartsRejected,
     PartTooSmall,
     TooLarge,
     UnknownAsset,
+    UnknownUpload,
     UnsupportedType,
 )
 from pipeline.keys import BadFileName, new_asset_id, parse_upload_key, safe_file_name, upload_key
-from pipeline.ports import Catalog, ObjectStore
+from pipeline.ports import Catalog, NoSuchUpload, ObjectStore, PartsNotAccepted
 from pipeline.settings import Settings
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last
@@ -44,10 +48,26 @@ class UploadRequest:
             raise InvalidInput("size must be a positive integer (bytes)")
         if not isinstance(body["filename"], str) or not isinstance(body["content_type"], str):
             raise InvalidInput("filename and content_type must be strings")
-        method = str(body.get("method", "POST")).upper()
-        if method not in ("POST", "PUT"):
+        method = body.get("method", "POST")
+        if not isinstance(method, str) or method.upper() not in ("POST", "PUT"):
             raise InvalidInput("method must be POST or PUT")
-        return cls(body["filename"], body["content_type"].strip().lower(), size, method)
+        return cls(body["filename"], body["content_type"].strip().lower(), size, method.upper())
+
+    @classmethod
+    def from_query(
+        cls, filename: str | None, content_type: str | None, size: str | None
+    ) -> UploadRequest:
+        """@uppy/aws-s3's single-upload query; a size it does not send is taken as 1 byte."""
+        number = 1 if size is None else _ascii_int(size, max_digits=20)
+        if number is None or number < 1:
+            raise InvalidInput("size must be a positive integer (bytes)")
+        return cls(filename or "", (content_type or "").strip().lower(), number)
+
+
+def _ascii_int(text: str, max_digits: int) -> int | None:
+    """The number a short run of ASCII digits spells, else None. (str.isdigit() accepts "²",
+    which int() refuses; int() refuses more than 4,300 digits.)"""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= max_digits else None
 
 
 def check_request(filename: str, content_type: str, size: int | None, settings: Settings) -> str:
@@ -128,13 +148,39 @@ def create_multipart(
 
 
 def part_number(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"part number {value!r} is not an integer") from None
+    """A part number from a path, a query or a JSON body: 1 to MAX_PARTS, nothing else."""
+    number: int | None = None
+    if isinstance(value, str):
+        number = _ascii_int(value, max_digits=len(str(MAX_PARTS)))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    if number is None:
+        raise InvalidInput("a part number must be an integer")
     if not 1 <= number <= MAX_PARTS:
         raise InvalidInput(f"part number must be 1 to {MAX_PARTS}")
     return number
+
+
+@contextmanager
+def _multipart_refusals(upload_id: str) -> Iterator[None]:
+    try:
+        yield
+    except NoSuchUpload:
+        raise UnknownUpload(upload_id) from None
+    except PartsNotAccepted as exc:
+        raise PartsRejected(f"S3 would not assemble these parts: {exc}") from None
+
+
+def list_parts(
+    key: str, upload_id: str, settings: Settings, store: ObjectStore
+) -> list[dict[str, Any]]:
+    with _multipart_refusals(upload_id):
+        return store.list_parts(settings.uploads_bucket, key, upload_id)
+
+
+def abort_multipart(key: str, upload_id: str, settings: Settings, store: ObjectStore) -> None:
+    with _multipart_refusals(upload_id):
+        store.abort_multipart(settings.uploads_bucket, key, upload_id)
 
 
 def sign_parts(
@@ -154,21 +200,20 @@ def complete_multipart(
     parts = body.get("parts") if isinstance(body, dict) else None
     if not isinstance(parts, list) or not parts:
         raise InvalidInput("parts must be a non-empty list of {PartNumber, ETag}")
-    try:
-        wanted: list[dict[str, Any]] = sorted(
-            ({"PartNumber": part_number(p["PartNumber"]), "ETag": str(p["ETag"])} for p in parts),
-            key=lambda p: int(p["PartNumber"]),
-        )
-    except (KeyError, TypeError):
-        raise InvalidInput("each part needs PartNumber and ETag") from None
-    uploaded = {
-        p["PartNumber"]: p for p in store.list_parts(settings.uploads_bucket, key, upload_id)
-    }
+    if not all(isinstance(p, dict) and isinstance(p.get("ETag"), str) for p in parts):
+        raise InvalidInput("each part needs PartNumber and ETag (a string)")
+    wanted: list[dict[str, Any]] = sorted(
+        ({"PartNumber": part_number(p.get("PartNumber")), "ETag": p["ETag"]} for p in parts),
+        key=lambda p: int(p["PartNumber"]),
+    )
+    if len({p["PartNumber"] for p in wanted}) != len(wanted):
+        raise InvalidInput("each part number may be listed once")
+    uploaded = {p["PartNumber"]: p for p in list_parts(key, upload_id, settings, store)}
     total = sum(
         int(uploaded[p["PartNumber"]]["Size"]) for p in wanted if p["PartNumber"] in uploaded
     )
     if total > settings.max_upload_bytes:
-        store.abort_multipart(settings.uploads_bucket, key, upload_id)
+        abort_multipart(key, upload_id, settings, store)
         raise TooLarge(total, settings.max_upload_bytes)
     small = [
         p["PartNumber"]
@@ -177,5 +222,6 @@ def complete_multipart(
     ]
     if small:
         raise PartTooSmall(small)
-    location = store.complete_multipart(settings.uploads_bucket, key, upload_id, wanted)
+    with _multipart_refusals(upload_id):
+        location = store.complete_multipart(settings.uploads_bucket, key, upload_id, wanted)
     return {"location": location, "key": key}

@@ -35,7 +35,19 @@ from pipeline.problem_details import problem_for
             "Part too small",
             "parts [1, 2] are under 5 MiB (only the last may be)",
         ),
+        (
+            errors.PartsRejected("S3 would not assemble these parts: bad ETag"),
+            400,
+            "Parts rejected",
+            "S3 would not assemble these parts: bad ETag",
+        ),
         (errors.NotFound("no route GET /nope"), 404, "Not found", "no route GET /nope"),
+        (
+            errors.UnknownUpload("abc"),
+            404,
+            "Unknown upload",
+            "no multipart upload 'abc' in progress for this key",
+        ),
         (
             errors.UnknownAsset("0" * 32),
             404,
