@@ -9,9 +9,11 @@ import pytest
 
 TESTS = Path(__file__).parent
 
+# The deepest folder listed decides (tests/media/corpus/ is not "unit").
 FOLDER_MARKERS = {
     "unit": "unit",
     "media": "unit",
+    "media/corpus": "corpus",
     "local": "local",
     "stack": "stack",
     "ops": "ops",
@@ -23,12 +25,15 @@ FOLDER_MARKERS = {
 
 def folder_marker(path: Path) -> str:
     """The marker of a test file under tests/; a folder without one is an error."""
-    folder = path.relative_to(TESTS).parts[0]
-    if folder not in FOLDER_MARKERS:
-        raise pytest.UsageError(
-            f"tests/{folder}/ has no marker: add it to FOLDER_MARKERS in tests/conftest.py"
-        )
-    return FOLDER_MARKERS[folder]
+    folders = path.relative_to(TESTS).parts[:-1]
+    for depth in range(len(folders), 0, -1):
+        marker = FOLDER_MARKERS.get("/".join(folders[:depth]))
+        if marker is not None:
+            return marker
+    raise pytest.UsageError(
+        f"{path.relative_to(TESTS.parent)}: its folder has no marker; "
+        "add one to FOLDER_MARKERS in tests/conftest.py"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
