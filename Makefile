@@ -1,4 +1,5 @@
 # The two commands: `make demo` and `make test`. Both bootstrap .venv on a fresh machine.
+# `make check` is the fast loop while editing: lint, import contracts, types, unit tests.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
