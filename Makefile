@@ -1,10 +1,11 @@
 # The two commands: `make demo` and `make test`. Both bootstrap .venv on a fresh machine.
+# `make check` is the fast loop while editing: lint, import contracts, types, unit tests.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser-deps demo up test lint samples clean synth
+.PHONY: install browser-deps demo up test lint check ruff imports types unit samples clean synth
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -29,9 +30,25 @@ demo: install
 up: install
 	$(BIN)/pipeline up
 
-lint: install
+# The fast loop, also run by the pre-commit hooks (.pre-commit-config.yaml): lint, the import
+# contracts of pyproject.toml, types, and the tests marked `unit` (tests/conftest.py).
+check: ruff imports types unit
+
+ruff: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy pipeline handlers
+
+imports: install
+	$(BIN)/lint-imports
+
+types: install
+	$(BIN)/mypy pipeline handlers pipeline_dev
+
+unit: install
+	$(BIN)/pytest -q -m unit
+
+# Also the CDK app's types (minutes the first time, for aws-cdk-lib's; cached after).
+lint: ruff imports types
+	$(BIN)/mypy infra
 
 # Browser tests also need Debian's chromium (.ci/run installs it: apt-get install chromium).
 test: lint browser-deps

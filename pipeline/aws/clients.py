@@ -1,17 +1,23 @@
 """boto3 clients, one per service and process (kept warm across Lambda invocations).
 
 The endpoint comes from boto3's own configuration (AWS_ENDPOINT_URL): the embedded stack sets
-it, AWS leaves it unset. Nothing else differs.
+it, AWS leaves it unset. Nothing else differs, except what a process registers with
+`add_client_hook` (the embedded stack's fault injection); on AWS nothing does.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import boto3
 from botocore.config import Config
+
+# Called with each new client and its service name, in the order registered.
+ClientHook = Callable[[Any, str], None]
+_hooks: list[ClientHook] = []
 
 
 def _config() -> Config:
@@ -31,11 +37,17 @@ def client(service: str, region: str | None = None) -> Any:
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     session: Any = boto3.session.Session()  # the typed overloads want literal service names
     built = session.client(service, region_name=region or "us-east-1", config=_config())
-    if os.environ.get("PIPELINE_FAULTS"):  # fault injection on the embedded stack only
-        from pipeline.local import faults
-
-        faults.install(built, service)
+    for hook in _hooks:
+        hook(built, service)
     return built
+
+
+def add_client_hook(hook: ClientHook) -> None:
+    """Have `hook` see every client built from now on (once, however often it is added).
+    Cached clients are forgotten, so none built before escapes it."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+        reset_clients()
 
 
 def reset_clients() -> None:

@@ -23,6 +23,8 @@ A rule:
   SDK retries a call that already took effect.
 - `latency` waits `delay_s` and lets the call through.
 
+Each process of the embedded stack (its main process and every worker) calls `register` when
+it starts; from then on each boto3 client it builds while `PIPELINE_FAULTS` is set is hooked.
 Counters, the random generator and the parsed rules live per process: each worker process
 counts its own `count` and `skip`, and a change to the rules file starts them afresh. With a
 rules file, every fault that fires is also logged, one line each, to `<file>.fired`.
@@ -42,6 +44,8 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
+
+from pipeline.aws.clients import add_client_hook
 
 ENV = "PIPELINE_FAULTS"
 ERRORS = ("throttle", "500", "timeout", "lost_response", "latency")
@@ -205,8 +209,18 @@ class InjectedFault(Exception):
     """A fault raised by `check` (calls that do not go through botocore)."""
 
 
+def register() -> None:
+    """Fault injection for every client this process builds from now on while `ENV` is set."""
+    add_client_hook(_install_if_set)
+
+
+def _install_if_set(client: Any, service: str) -> None:
+    if os.environ.get(ENV):
+        install(client, service)
+
+
 def install(client: Any, service: str) -> None:
-    """Hook a boto3 client's requests (called by `pipeline.aws.clients` when `ENV` is set)."""
+    """Hook a boto3 client's requests."""
     protocol = client.meta.service_model.protocol
     endpoint = client._endpoint
 

@@ -38,6 +38,7 @@ from moto.events.utils import _BASE_EVENT_MESSAGE
 from moto.utilities.arns import parse_arn
 
 from pipeline.events import iso_millis
+from pipeline.local import faults
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -54,8 +55,6 @@ def _iso_millis(value: Any) -> Any:
 
 def _publish_to_sns(rule: Any, topic_arn: str, event: dict[str, Any]) -> None:
     from moto.sns.models import sns_backends
-
-    from pipeline.local import faults
 
     arn = parse_arn(topic_arn)
     backend = sns_backends[arn.account][arn.region]

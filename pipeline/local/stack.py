@@ -21,7 +21,7 @@ from pipeline import composition
 from pipeline.aws.clients import reset_clients
 from pipeline.dashboard import API_FUNCTION
 from pipeline.delivery import HmacSigner
-from pipeline.local import devauth, moto_cloudwatch, moto_gaps, moto_speed
+from pipeline.local import devauth, faults, moto_cloudwatch, moto_gaps, moto_speed
 from pipeline.local.access import LocalAccess, check_bind, is_loopback
 from pipeline.local.cdn import CdnServer
 from pipeline.local.dashboard_route import dashboard_routes
@@ -81,6 +81,7 @@ class LocalStack:
         moto_gaps.apply()
         moto_speed.apply()
         moto_cloudwatch.apply()
+        faults.register()  # this process's clients: the API handler, the runtime's pollers
         self._moto = GuardedMotoServer(opts.host, opts.port, self.access)
         self._moto.start()
         host, port = self._moto.get_host_and_port()

@@ -5,6 +5,7 @@
 Both entry points raise only `MediaError` subclasses for bad input; every one is terminal.
 """
 
+from pipeline.media.encode import Rendition
 from pipeline.media.errors import (
     CorruptMedia,
     DecodeTimeout,
@@ -18,7 +19,7 @@ from pipeline.media.errors import (
 )
 from pipeline.media.limits import Limits
 from pipeline.media.metadata import extract_metadata
-from pipeline.media.renditions import Rendition, render
+from pipeline.media.renditions import render
 from pipeline.media.sniff import SUPPORTED_FORMATS, Sniffed, declared_matches, sniff
 from pipeline.media.specs import (
     DEFAULT_RENDITIONS,

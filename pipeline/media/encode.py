@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PIL import Image
 
-from pipeline.media.specs import OUTPUT_FORMATS
+from pipeline.media.limits import Deadline
+from pipeline.media.specs import OUTPUT_FORMATS, RenditionSpec
 
 # WebP `method` trades encode time for size. Measured on the default renditions of three
 # 12-24 MP photos at quality 80 (total encode CPU, bytes, mean SSIM of decoded vs input):
@@ -20,6 +23,39 @@ JPEG_OPTIMIZE = True
 # libavif speed 0 (slowest) - 10 (fastest); 8 keeps AVIF within a few times the WebP cost.
 AVIF_SPEED = 8
 JPEG_BACKGROUND = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class Rendition:
+    spec_name: str
+    fingerprint: str
+    format: str
+    mime: str
+    width: int
+    height: int
+    data: bytes
+
+
+def encode_renditions(
+    sized: Sequence[tuple[RenditionSpec, Image.Image]], deadline: Deadline
+) -> list[Rendition]:
+    """Each sized image in every format of its spec."""
+    out: list[Rendition] = []
+    for spec, image in sized:
+        for fmt in spec.formats:
+            deadline.check("encoding")
+            out.append(
+                Rendition(
+                    spec_name=spec.name,
+                    fingerprint=spec.fingerprint,
+                    format=fmt,
+                    mime=OUTPUT_FORMATS[fmt],
+                    width=image.width,
+                    height=image.height,
+                    data=encode(image, fmt, spec.quality),
+                )
+            )
+    return out
 
 
 def encode(image: Image.Image, fmt: str, quality: int) -> bytes:

@@ -10,17 +10,15 @@ from PIL import Image
 from pipeline.media.colour import profile_description, to_srgb, to_working_mode
 from pipeline.media.decode import Opened, decode_first_frame, open_image
 from pipeline.media.exif import read_exif
-from pipeline.media.hashes import phash, sha256_of
+from pipeline.media.hashes import sha256_of
 from pipeline.media.iptc_xmp import XmpFacts, read_iptc_xmp
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
-from pipeline.media.palette import dominant_colours
-from pipeline.media.placeholders import blurhash, thumbhash
-from pipeline.media.renditions import TRANSPOSE
+from pipeline.media.orientation import displayed
 from pipeline.media.sniff import MIME_TYPES, declared_record
 from pipeline.media.source import Source
 from pipeline.media.video_sniff import is_video
+from pipeline.media.visual import PREVIEW_SIDE, shrink_to_preview, visual_fields
 
-PREVIEW_SIDE = 100  # the hashes, placeholders and palette all work from this small copy
 _BIT_DEPTH = {
     "1": 1, "L": 8, "P": 8, "RGB": 8, "RGBA": 8, "CMYK": 8, "YCbCr": 8, "LA": 8, "PA": 8,
     "RGBa": 8, "La": 8, "LAB": 8, "HSV": 8, "RGBX": 8, "I;16": 16, "I;16B": 16, "I;16L": 16,
@@ -77,10 +75,7 @@ def _record(opened: Opened, *, declared_mime: str | None, filename: str | None) 
         "bytes": opened.reader.size,
         "sha256": sha256_of(opened.reader),
     }
-    record["phash"] = phash(preview)
-    record["palette"] = dominant_colours(preview)
-    record["blurhash"] = blurhash(preview)
-    record["thumbhash"] = thumbhash(preview)
+    record.update(visual_fields(preview))
     record["declared"] = declared_record(opened.format, declared_mime, filename)
     record["warnings"] = warnings
     return record
@@ -104,10 +99,9 @@ def _preview(opened: Opened, icc: bytes | None) -> Image.Image:
     draft = (max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio)))
     image = to_working_mode(decode_first_frame(opened, draft))
     image = image.copy() if image is opened.image else image
-    image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    shrink_to_preview(image)
     image, _warning = to_srgb(image, icc)
-    transpose = TRANSPOSE.get(opened.pending_transform)
-    return image.transpose(transpose) if transpose is not None else image
+    return displayed(image, opened.pending_transform)
 
 
 def _mime(opened: Opened) -> str:

@@ -10,19 +10,18 @@ from typing import Any
 from PIL import Image
 
 from pipeline.media.colour import drop_opaque_alpha
+from pipeline.media.encode import Rendition, encode_renditions
 from pipeline.media.geometry import plan
-from pipeline.media.hashes import phash, sha256_of
+from pipeline.media.hashes import sha256_of
 from pipeline.media.limits import DEFAULT_LIMITS, Limits
-from pipeline.media.metadata import PREVIEW_SIDE
-from pipeline.media.palette import dominant_colours
-from pipeline.media.placeholders import blurhash, thumbhash
 from pipeline.media.poster import Poster, choose_poster
-from pipeline.media.renditions import Rendition, encode_renditions, resize_to_plan
+from pipeline.media.resize import resize_to_plan
 from pipeline.media.sniff import MIME_TYPES, declared_record
 from pipeline.media.source import Source
 from pipeline.media.specs import RenditionSpec
 from pipeline.media.video_preview import PREVIEW_MIME, VideoPreview, encode_preview
 from pipeline.media.video_probe import OpenedVideo, VideoFacts, open_video, typed_video_errors
+from pipeline.media.visual import shrink_to_preview, visual_fields
 
 
 def render_video(
@@ -81,7 +80,7 @@ def _record(
 ) -> dict[str, Any]:
     facts = opened.facts
     small = poster.image.copy()
-    small.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    shrink_to_preview(small)
     width, height = poster.image.size
     warnings = []
     if poster.all_blank:
@@ -112,10 +111,7 @@ def _record(
         "creation_time": facts.creation_time,
         "bytes": opened.reader.size,
         "sha256": sha256_of(opened.reader),
-        "phash": phash(small),
-        "palette": dominant_colours(small),
-        "blurhash": blurhash(small),
-        "thumbhash": thumbhash(small),
+        **visual_fields(small),
         "declared": declared_record(facts.format, declared_mime, filename),
         "warnings": warnings,
     }

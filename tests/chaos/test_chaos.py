@@ -9,8 +9,6 @@ import pytest
 
 from pipeline_dev import chaos
 
-pytestmark = [pytest.mark.chaos, pytest.mark.stack]
-
 NAMES = [s.name for s in chaos.scenarios({})]
 
 

@@ -13,7 +13,6 @@ from pipeline_dev.load_bench import report, run_api_bench, run_pipeline_bench
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_media"
 
 
-@pytest.mark.stack
 def test_api_routes_under_concurrent_clients_answer_without_errors() -> None:
     result = run_api_bench(requests=300, concurrency=8, max_seconds=30)
     assert result["errors"] == 0, result["error_samples"]
@@ -21,7 +20,6 @@ def test_api_routes_under_concurrent_clients_answer_without_errors() -> None:
     assert result["p99_ms"] < 2000
 
 
-@pytest.mark.stack
 def test_pipeline_bench_counts_the_requests_each_asset_costs_the_embedded_aws() -> None:
     result = run_pipeline_bench(assets=6, concurrency=2, workers=1, timeout_s=120)
     p = result["pipeline"]
