@@ -55,7 +55,7 @@ test: lint browser-deps
 	$(BIN)/pytest
 
 # The CDK app into cdk.out/, offline and without Docker: Lambda code bundled here with arm64
-# wheels. Deploy it with `cd infra && npx aws-cdk@2 deploy` (see "Deploying to AWS" in README.md).
+# wheels. Deploy it with `cd infra && npx aws-cdk@2 deploy` (see docs/deploying.md).
 synth: install
 	rm -rf cdk.out
 	$(BIN)/python infra/app.py
