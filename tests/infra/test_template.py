@@ -205,6 +205,98 @@ def test_topic_is_encrypted_with_a_rotating_key_that_eventbridge_may_use(synth: 
     )
 
 
+def _topic_statements(synth: Synth, topic_id: str) -> list[dict[str, Any]]:
+    (policy,) = (
+        p["Properties"]
+        for p in synth.of_type("AWS::SNS::TopicPolicy").values()
+        if p["Properties"]["Topics"] == [{"Ref": topic_id}]
+    )
+    return list(policy["PolicyDocument"]["Statement"])
+
+
+def _rendered(value: Any) -> str:
+    """A string or an `Fn::Join` of strings and pseudo parameters, as `${AWS::Region}` text."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    separator, parts = value["Fn::Join"]
+    return str(separator).join(_rendered(p) for p in parts)
+
+
+THIS_ACCOUNT = {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+
+def test_fan_out_topic_takes_events_from_the_stacks_rule_in_this_account_only(
+    synth: Synth,
+) -> None:
+    topic_id, _ = _fan_out_topic(synth)
+    rule_id, _ = _single(synth, "AWS::Events::Rule")
+    grants = [
+        {k: v for k, v in s.items() if k != "Sid"}
+        for s in _topic_statements(synth, topic_id)
+        if _service(s)
+    ]
+    assert grants == [
+        {
+            "Action": "sns:Publish",
+            "Condition": {
+                "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}},
+                "StringEquals": THIS_ACCOUNT,
+            },
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Resource": {"Ref": topic_id},
+        }
+    ]
+
+
+def test_fan_out_key_lets_eventbridge_encrypt_without_source_conditions(synth: Synth) -> None:
+    """The SNS developer guide: aws:SourceAccount/aws:SourceArn in a key policy are not
+    supported for EventBridge-to-encrypted-topic delivery. Conditions there would drop every
+    upload event; the topic policy carries them."""
+    _, topic = _fan_out_topic(synth)
+    key = synth.props(str(resolve_ref(topic["KmsMasterKeyId"])))
+    (use,) = [s for s in key["KeyPolicy"]["Statement"] if _service(s) == "events.amazonaws.com"]
+    assert "Condition" not in use
+
+
+def test_alarm_topic_lets_cloudwatch_publish_for_the_stacks_alarms_only(synth: Synth) -> None:
+    (topic_id,) = (
+        k
+        for k, r in synth.of_type("AWS::SNS::Topic").items()
+        if r["Properties"]["TopicName"] == TOPOLOGY.name("alarms")
+    )
+    alarm_arns = (
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+        f"{TOPOLOGY.name('*')}"
+    )
+    (publish,) = [
+        s
+        for s in _topic_statements(synth, topic_id)
+        if _service(s) == "cloudwatch.amazonaws.com"
+    ]
+    assert publish["Effect"] == "Allow"
+    assert publish["Action"] == "sns:Publish"
+    assert publish["Resource"] == {"Ref": topic_id}
+    assert _rendered(publish["Condition"]["ArnLike"]["aws:SourceArn"]) == alarm_arns
+    assert publish["Condition"]["StringEquals"] == THIS_ACCOUNT
+
+    # The topic is encrypted: CloudWatch needs the key too, under the same conditions.
+    key = synth.props(str(resolve_ref(synth.props(topic_id)["KmsMasterKeyId"])))
+    (use,) = [
+        s for s in key["KeyPolicy"]["Statement"] if _service(s) == "cloudwatch.amazonaws.com"
+    ]
+    assert set(use["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert use["Condition"] == publish["Condition"]
+
+    # Every alarm notifies this topic, and its ARN falls under the pattern.
+    for alarm in synth.of_type("AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        assert props["AlarmName"].startswith(TOPOLOGY.name("")), props["AlarmName"]
+        assert props["AlarmActions"] == [{"Ref": topic_id}]
+
+
 def test_queues_are_encrypted_and_deny_requests_without_tls(synth: Synth) -> None:
     policies = {}
     for policy in synth.of_type("AWS::SQS::QueuePolicy").values():
