@@ -121,13 +121,19 @@ class PipelineFunction(Construct):
             iam.PolicyStatement(actions=actions, resources=resources, conditions=conditions)
         )
 
-    def allow_delete_under(self, bucket: s3.IBucket, prefix: str) -> None:
-        """List and delete objects under one prefix of a bucket (`delete_prefix`)."""
+    def allow_list_under(self, bucket: s3.IBucket, prefix: str) -> None:
+        """List the keys under one prefix of a bucket. With it, S3 answers a GetObject of a
+        missing key under that prefix with 404 NoSuchKey instead of 403 AccessDenied (S3
+        evaluates the key as `s3:prefix`)."""
         self.allow(
             ["s3:ListBucket"],
             [bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
         )
+
+    def allow_delete_under(self, bucket: s3.IBucket, prefix: str) -> None:
+        """List and delete objects under one prefix of a bucket (`delete_prefix`)."""
+        self.allow_list_under(bucket, prefix)
         self.allow(["s3:DeleteObject"], [bucket.arn_for_objects(f"{prefix}*")])
 
 

@@ -482,8 +482,12 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
         queue = json.dumps({"Fn::GetAtt": [queue_ids[TOPOLOGY.name(spec.name)], "Arn"]})
         expected = _common_grants(props, synth) | {
             "s3:GetObject": [uploads_objects],
+            # the uploads prefix: a missing source is 404 NoSuchKey; the renditions prefix:
             # renditions of an asset deleted while the part was worked on are removed
-            "s3:ListBucket": [_bucket_arn_under(outputs, TOPOLOGY.renditions_prefix)],
+            "s3:ListBucket": [
+                _bucket_arn_under(uploads, TOPOLOGY.uploads_prefix),
+                _bucket_arn_under(outputs, TOPOLOGY.renditions_prefix),
+            ],
             "s3:DeleteObject": [renditions_objects],
             **{a: [table] for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")},
             **{
@@ -500,6 +504,20 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
         if spec.part == PART_RENDITIONS:
             expected["s3:PutObject"] = [renditions_objects]
         assert _grants(_statements_of_function(synth, props)) == expected, spec.part
+
+
+def test_workers_may_list_the_uploads_prefix_so_a_missing_source_reads_as_gone(
+    synth: Synth,
+) -> None:
+    """S3 answers a GetObject of a missing key with 404 NoSuchKey only to a caller that may
+    list the bucket (for that key as `s3:prefix`); otherwise 403, and "source gone" is never
+    seen on AWS."""
+    uploads = _bucket_id(synth, stack_outputs.OUTPUT_UPLOADS_BUCKET)
+    functions = _functions_by_handler(synth)
+    for spec in TOPOLOGY.queues:
+        _, props = functions[spec.handler]
+        grants = _grants(_statements_of_function(synth, props))
+        assert _bucket_arn_under(uploads, TOPOLOGY.uploads_prefix) in grants["s3:ListBucket"]
 
 
 def test_roles_carry_no_managed_policies(synth: Synth) -> None:
