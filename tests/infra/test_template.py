@@ -650,6 +650,12 @@ def test_archive_keeps_upload_events_of_the_default_bus(synth: Synth) -> None:
     assert "event-bus/default" in json.dumps(archive["SourceArn"])
 
 
+def test_archive_has_no_empty_key_identifier(synth: Synth) -> None:
+    # CDK renders "" without a key (aws/aws-cdk#37847); absent means the AWS owned key.
+    _, archive = _single(synth, "AWS::Events::Archive")
+    assert "KmsKeyIdentifier" not in archive
+
+
 def test_every_dead_letter_queue_has_an_alarm(synth: Synth) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
     dlqs = {
