@@ -342,6 +342,15 @@ def test_each_worker_queue_has_topology_settings_a_dlq_and_a_raw_subscription(
         assert synth.props(sub_dlq)["QueueName"] == TOPOLOGY.name(f"{spec.name}-subscription-dlq")
 
 
+def test_queues_survive_throttled_receives_before_dead_lettering(synth: Synth) -> None:
+    """Receives Lambda could not hand to a throttled function count toward maxReceiveCount:
+    AWS advises at least 5 for an SQS event source."""
+    for queue in synth.of_type("AWS::SQS::Queue").values():
+        redrive = queue["Properties"].get("RedrivePolicy")
+        if redrive:
+            assert redrive["maxReceiveCount"] >= 5, queue["Properties"]["QueueName"]
+
+
 # --- processing ------------------------------------------------------------------------
 
 
