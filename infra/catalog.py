@@ -18,7 +18,9 @@ class Catalog(Construct):
         self.table = dynamodb.Table(
             self,
             "Table",
-            table_name=topology.table_name,
+            # No physical name: the table is retained, so a fixed name would make the next
+            # deploy after `destroy` (or a second stack) fail on the name. CloudFormation
+            # names it; the functions read it from PIPELINE_TABLE, the CLI from the outputs.
             partition_key=dynamodb.Attribute(name=spec.partition_key, type=string),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
