@@ -26,6 +26,8 @@ class Catalog(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
+            # The asset records are the catalog of every original: no accidental delete.
+            deletion_protection=True,
             # Encrypted at rest with an AWS owned key: no KMS charge per request.
             encryption=dynamodb.TableEncryption.DEFAULT,
             time_to_live_attribute=spec.ttl_attribute,

@@ -49,6 +49,16 @@ class UploadsBucket(Construct):
             "Bucket",
             access_logs=access_logs,
             access_logs_prefix="s3/uploads/",
+            # The only copy of every original: an overwrite or a delete keeps the previous
+            # version for a grace period, then lifecycle removes it (and the delete marker).
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-noncurrent-versions",
+                    noncurrent_version_expiration=Duration.days(config.uploads_noncurrent_days),
+                    expired_object_delete_marker=True,
+                )
+            ],
             cors=[
                 s3.CorsRule(
                     allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.POST],

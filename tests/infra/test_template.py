@@ -164,6 +164,25 @@ def test_uploads_bucket_sends_events_to_eventbridge_and_logs_access(synth: Synth
     assert "NotificationConfiguration" not in outputs
 
 
+def test_uploads_bucket_keeps_overwritten_and_deleted_originals_for_a_grace_period(
+    synth: Synth,
+) -> None:
+    from infra.config import StackConfig
+
+    uploads = synth.props(_bucket_id(synth, stack_outputs.OUTPUT_UPLOADS_BUCKET))
+    assert uploads["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = [
+        r
+        for r in uploads["LifecycleConfiguration"]["Rules"]
+        if "NoncurrentVersionExpiration" in r
+    ]
+    assert rule["Status"] == "Enabled"
+    assert rule["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": StackConfig().uploads_noncurrent_days
+    }
+    assert rule["ExpiredObjectDeleteMarker"] is True  # so a deleted key leaves nothing behind
+
+
 # --- fan-out ---------------------------------------------------------------------------
 
 
@@ -537,13 +556,14 @@ def test_roles_carry_no_managed_policies(synth: Synth) -> None:
 # --- catalog ---------------------------------------------------------------------------
 
 
-def test_table_is_on_demand_with_pitr_and_the_owner_index(synth: Synth) -> None:
+def test_table_is_on_demand_protected_with_pitr_and_the_owner_index(synth: Synth) -> None:
     logical_id, table = _single(synth, "AWS::DynamoDB::Table")
     spec = TOPOLOGY.table
     assert synth.resources[logical_id]["DeletionPolicy"] == "Retain"
     # CloudFormation names the retained table: a fixed name fails the deploy after `destroy`
     # or of a second stack. The functions read the name from PIPELINE_TABLE.
     assert "TableName" not in table
+    assert table["DeletionProtectionEnabled"] is True
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["KeySchema"] == [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
