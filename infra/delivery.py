@@ -31,6 +31,7 @@ class Delivery(Construct):
         access_logs: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.custom_domain_name = config.cdn_domain_name
         self.bucket = secure_bucket(
             self, "OutputsBucket", access_logs=access_logs, access_logs_prefix="s3/outputs/"
         )
@@ -92,8 +93,13 @@ class Delivery(Construct):
             )
 
     @property
+    def domain_name(self) -> str:
+        """The domain viewers get renditions from: the custom one when configured."""
+        return self.custom_domain_name or self.distribution.distribution_domain_name
+
+    @property
     def base_url(self) -> str:
-        return f"https://{self.distribution.distribution_domain_name}"
+        return f"https://{self.domain_name}"
 
 
 def _custom_domain(scope: Construct, config: StackConfig) -> dict[str, Any]:
