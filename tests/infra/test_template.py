@@ -172,9 +172,7 @@ def test_uploads_bucket_keeps_overwritten_and_deleted_originals_for_a_grace_peri
     uploads = synth.props(_bucket_id(synth, stack_outputs.OUTPUT_UPLOADS_BUCKET))
     assert uploads["VersioningConfiguration"] == {"Status": "Enabled"}
     (rule,) = [
-        r
-        for r in uploads["LifecycleConfiguration"]["Rules"]
-        if "NoncurrentVersionExpiration" in r
+        r for r in uploads["LifecycleConfiguration"]["Rules"] if "NoncurrentVersionExpiration" in r
     ]
     assert rule["Status"] == "Enabled"
     assert rule["NoncurrentVersionExpiration"] == {
@@ -291,9 +289,7 @@ def test_alarm_topic_lets_cloudwatch_publish_for_the_stacks_alarms_only(synth: S
         f"{TOPOLOGY.name('*')}"
     )
     (publish,) = [
-        s
-        for s in _topic_statements(synth, topic_id)
-        if _service(s) == "cloudwatch.amazonaws.com"
+        s for s in _topic_statements(synth, topic_id) if _service(s) == "cloudwatch.amazonaws.com"
     ]
     assert publish["Effect"] == "Allow"
     assert publish["Action"] == "sns:Publish"
@@ -303,9 +299,7 @@ def test_alarm_topic_lets_cloudwatch_publish_for_the_stacks_alarms_only(synth: S
 
     # The topic is encrypted: CloudWatch needs the key too, under the same conditions.
     key = synth.props(str(resolve_ref(synth.props(topic_id)["KmsMasterKeyId"])))
-    (use,) = [
-        s for s in key["KeyPolicy"]["Statement"] if _service(s) == "cloudwatch.amazonaws.com"
-    ]
+    (use,) = [s for s in key["KeyPolicy"]["Statement"] if _service(s) == "cloudwatch.amazonaws.com"]
     assert set(use["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
     assert use["Condition"] == publish["Condition"]
 
