@@ -81,11 +81,9 @@ class Processing(Construct):
                     report_batch_item_failures=True,
                 )
             )
-            acknowledge(
-                worker.function,
-                "Serverless-LambdaDLQ",
+            worker.without_dead_letter_queue(
                 "Only its SQS event source invokes the function, synchronously; failed "
-                "messages go to the queue's redrive DLQ, a function DLQ would never be used.",
+                "messages go to the queue's redrive DLQ, a function DLQ would never be used."
             )
             for mapping in worker.function.node.find_all():
                 if isinstance(mapping, lambda_.CfnEventSourceMapping):
