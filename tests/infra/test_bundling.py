@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import glob
+import importlib.metadata
 import json
+import shutil
 import struct
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -213,3 +217,93 @@ def test_real_synth_bundles_arm64_pillow_without_docker(
     assert (package / "aws_xray_sdk").is_dir()
     for provided in bundling.RUNTIME_PROVIDED:
         assert not (package / provided).exists(), provided
+
+
+X86_64 = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
+# What Lambda sets in a function's environment; Powertools' Tracer is on only inside Lambda.
+LAMBDA_ENV = {
+    "AWS_LAMBDA_FUNCTION_NAME": "media-pipeline-worker",
+    "AWS_EXECUTION_ENV": f"AWS_Lambda_python{bundling.python_version()}",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "x",
+    "AWS_SECRET_ACCESS_KEY": "x",
+    "PATH": "/usr/bin:/bin",
+}
+
+
+def _twin_python() -> tuple[str, str]:
+    """(interpreter, version) of the Python nearest the function's here: the pinned wheels
+    (av among them) need 3.12 or newer, and the project's own venv may be older."""
+    major, minor = map(int, bundling.python_version().split("."))
+    for version in (f"{major}.{m}" for m in range(minor, 11, -1)):
+        candidates = [shutil.which(f"python{version}") or ""]
+        candidates += sorted(
+            glob.glob(str(Path.home() / f".pyenv/versions/{version}*/bin/python{version}"))
+        )
+        for candidate in filter(None, candidates):
+            probe = subprocess.run([candidate, "-I", "-S", "-c", ""], capture_output=True)
+            if probe.returncode == 0:
+                return candidate, version
+    pytest.fail(f"no Python 3.12 to {bundling.python_version()} here to import the bundle with")
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:
+    """An interpreter, the bundle rebuilt for it (x86_64) from the same lock and sources, and
+    beside it what the Lambda runtime provides (boto3)."""
+    python, version = _twin_python()
+    bundle = tmp_path_factory.mktemp("bundle-x86_64")
+    install = bundling.pip_install_command(
+        str(bundling.LOCK), str(bundle), sys.executable, platforms=X86_64, version=version
+    )
+    subprocess.run(install, check=True, timeout=600, stdout=subprocess.DEVNULL)
+    bundling.copy_sources(bundle)
+    runtime = tmp_path_factory.mktemp("lambda-runtime")
+    boto3 = f"boto3=={importlib.metadata.version('boto3')}"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run(
+        [*pip, "--no-compile", "--only-binary=:all:", "--target", str(runtime), boto3],
+        check=True,
+        timeout=600,
+    )
+    return python, bundle, runtime
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("tracing", ["0", "1"])
+def test_each_handler_imports_from_its_bundled_asset_alone(
+    twin: tuple[str, Path, Path], tracing: str
+) -> None:
+    """A fresh interpreter with no site-packages (-I -S), the bundle then the runtime's boto3
+    on its path, as Lambda lays them out: each handler module imports, and every module it
+    loads comes from there or the standard library."""
+    python, bundle, runtime = twin
+    for module in bundling.handler_modules():
+        code = textwrap.dedent(
+            f"""
+            import importlib, sys, sysconfig
+            sys.path[:0] = [{str(bundle)!r}, {str(runtime)!r}]
+            importlib.import_module({module!r})
+            paths = sysconfig.get_paths()
+            allowed = ({str(bundle)!r}, {str(runtime)!r}, paths["stdlib"], paths["platstdlib"])
+            for name, loaded in sorted(sys.modules.items()):
+                where = getattr(loaded, "__file__", None) or ""
+                if where and not where.startswith(allowed):
+                    print("outside", name, where)
+            print("xray", "aws_xray_sdk" in sys.modules)
+            """
+        )
+        run = subprocess.run(
+            [python, "-I", "-S", "-c", code],
+            env={**LAMBDA_ENV, "PIPELINE_TRACING": tracing},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, f"{module} (tracing {tracing}):\n{run.stderr[-3000:]}"
+        lines = run.stdout.splitlines()
+        assert [line for line in lines if line.startswith("outside")] == [], module
+        # With tracing on, the X-Ray SDK is what Tracer imports: it must come from the bundle.
+        assert f"xray {tracing == '1'}" in lines, module
