@@ -31,7 +31,7 @@ up: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy pipeline handlers
+	$(BIN)/mypy pipeline handlers infra
 
 # Browser tests also need Debian's chromium (.ci/run installs it: apt-get install chromium).
 test: lint browser-deps
