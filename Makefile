@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser-deps demo up test lint check ruff imports types unit samples clean synth
+.PHONY: install browser-deps demo up test lint check ruff imports types unit samples clean synth lock
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -60,6 +60,11 @@ synth: install
 	rm -rf cdk.out
 	$(BIN)/python infra/app.py
 	@du -sh cdk.out/asset.* | sed 's/^/lambda package: /'
+
+# The Lambda runtime dependencies pinned with hashes for the function's Python and arm64
+# (infra/lambda-requirements.txt, which the bundle installs): after changing dependencies.
+lock: install
+	$(BIN)/python -m infra.bundling
 
 samples: install
 	$(BIN)/python -m pipeline_dev.samples

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -11,8 +12,11 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.monitored import MonitoredResources
+from infra.policies import allow_publish, from_source
 from pipeline.alarms import alarms
 from pipeline.topology import Topology
+
+CLOUDWATCH = "cloudwatch.amazonaws.com"
 
 
 def _construct_id(key: str) -> str:
@@ -35,12 +39,23 @@ class Alarms(Construct):
             description=f"{topology.name('alarms')} topic encryption",
             enable_key_rotation=True,
         )
+        # CloudWatch notifies for the alarms of this stack (named `<prefix>-...`) only.
+        from_alarms = from_source(
+            Stack.of(self).format_arn(
+                service="cloudwatch",
+                resource="alarm",
+                resource_name=topology.name("*"),
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            ),
+            pattern=True,
+        )
         # CloudWatch publishes to the encrypted topic with this key.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                principals=[iam.ServicePrincipal(CLOUDWATCH)],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy, "*" is this key
+                conditions=from_alarms,
             )
         )
         self.topic = sns.Topic(
@@ -51,6 +66,7 @@ class Alarms(Construct):
             master_key=self.key,
             enforce_ssl=True,
         )
+        allow_publish(self.topic, CLOUDWATCH, from_alarms)
         action = actions.SnsAction(self.topic)
         self.alarms: dict[str, cw.Alarm] = {}
         for spec in alarms(topology):

@@ -35,6 +35,9 @@ class StackConfig:
     cors_allowed_origins: tuple[str, ...] = ("*",)
     log_retention_days: int = 30
     access_log_expiry_days: int = 90
+    # The uploads bucket is versioned (it holds the only copy of every original): an object
+    # overwritten or deleted stays recoverable this many days, then it is gone for good.
+    uploads_noncurrent_days: int = 30
     # Optional alternate domain for the CDN, with its ACM certificate (must be in us-east-1).
     cdn_domain_name: str | None = None
     cdn_certificate_arn: str | None = None
@@ -68,6 +71,9 @@ class StackConfig:
             log_retention_days=int(_context(node, "log_retention_days", d.log_retention_days)),
             access_log_expiry_days=int(
                 _context(node, "access_log_expiry_days", d.access_log_expiry_days)
+            ),
+            uploads_noncurrent_days=int(
+                _context(node, "uploads_noncurrent_days", d.uploads_noncurrent_days)
             ),
             cdn_domain_name=node.try_get_context("cdn_domain_name") or None,
             cdn_certificate_arn=node.try_get_context("cdn_certificate_arn") or None,

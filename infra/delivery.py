@@ -15,7 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.config import StackConfig
-from infra.nag import acknowledge
+from infra.nag import acknowledge, skip_check
 from infra.storage import secure_bucket
 from pipeline.topology import Topology
 
@@ -31,8 +31,15 @@ class Delivery(Construct):
         access_logs: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.custom_domain_name = config.cdn_domain_name
         self.bucket = secure_bucket(
             self, "OutputsBucket", access_logs=access_logs, access_logs_prefix="s3/outputs/"
+        )
+        skip_check(
+            self.bucket,
+            "CKV_AWS_21",
+            "Renditions are derived data: lost or overwritten ones are made again from the "
+            "versioned originals (`pipeline backfill`); versions would only add storage.",
         )
         self.key_group: cloudfront.KeyGroup | None = None
         self.public_key: cloudfront.PublicKey | None = None
@@ -75,25 +82,30 @@ class Delivery(Construct):
             "AwsSolutions-CFR1",
             "Renditions are public images served worldwide; no country is restricted.",
         )
-        acknowledge(
-            cdn,
-            "AwsSolutions-CFR2",
+        no_waf = (
             "The CDN serves only immutable public images read-only (GET/HEAD) from a private "
             "bucket through OAC; a WAF web ACL (from about 5 USD a month plus requests) is "
-            "left to deployments that need rate-based rules.",
+            "left to deployments that need rate-based rules."
         )
+        acknowledge(cdn, "AwsSolutions-CFR2", no_waf)
+        skip_check(cdn, "CKV_AWS_68", no_waf)
         if not config.cdn_domain_name:
-            acknowledge(
-                cdn,
-                "AwsSolutions-CFR4",
+            default_certificate = (
                 "Without a custom domain the distribution uses the default *.cloudfront.net "
                 "certificate, whose viewer security policy CloudFront fixes; set the "
-                "cdn_domain_name and cdn_certificate_arn context to get TLSv1.2_2021.",
+                "cdn_domain_name and cdn_certificate_arn context to get TLSv1.2_2021."
             )
+            acknowledge(cdn, "AwsSolutions-CFR4", default_certificate)
+            skip_check(cdn, "CKV_AWS_174", default_certificate)
+
+    @property
+    def domain_name(self) -> str:
+        """The domain viewers get renditions from: the custom one when configured."""
+        return self.custom_domain_name or self.distribution.distribution_domain_name
 
     @property
     def base_url(self) -> str:
-        return f"https://{self.distribution.distribution_domain_name}"
+        return f"https://{self.domain_name}"
 
 
 def _custom_domain(scope: Construct, config: StackConfig) -> dict[str, Any]:

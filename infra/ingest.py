@@ -3,18 +3,17 @@ function hands out presigned upload URLs. Bytes go from the client straight to S
 
 from __future__ import annotations
 
-from aws_cdk import CfnParameter, Duration, RemovalPolicy
+from aws_cdk import CfnParameter, Duration
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.catalog import Catalog
 from infra.config import StackConfig
-from infra.functions import PipelineEnvironment, PipelineFunction, retention
+from infra.functions import PipelineEnvironment, PipelineFunction, log_group
 from infra.nag import acknowledge, acknowledge_wildcards, arn_ref
 from infra.storage import secure_bucket
 from pipeline.topology import Topology
@@ -49,6 +48,16 @@ class UploadsBucket(Construct):
             "Bucket",
             access_logs=access_logs,
             access_logs_prefix="s3/uploads/",
+            # The only copy of every original: an overwrite or a delete keeps the previous
+            # version for a grace period, then lifecycle removes it (and the delete marker).
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-noncurrent-versions",
+                    noncurrent_version_expiration=Duration.days(config.uploads_noncurrent_days),
+                    expired_object_delete_marker=True,
+                )
+            ],
             cors=[
                 s3.CorsRule(
                     allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.POST],
@@ -113,11 +122,9 @@ class Ingest(Construct):
             log_retention_days=config.log_retention_days,
             description="media-pipeline API: uploads (presigned, multipart) and assets",
         )
-        acknowledge(
-            self.api_function.function,
-            "Serverless-LambdaDLQ",
+        self.api_function.without_dead_letter_queue(
             "Only API Gateway invokes this function, synchronously; a DLQ applies to "
-            "asynchronous invocations alone.",
+            "asynchronous invocations alone."
         )
         uploads_objects = uploads.arn_for_objects(f"{topology.uploads_prefix}*")
         # Presigned POST/PUT/part URLs act with the signer's rights: it must hold them itself.
@@ -145,12 +152,7 @@ class Ingest(Construct):
             },
         )
 
-        access_log_group = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=retention(config.log_retention_days),
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        access_log_group = log_group(self, "AccessLogs", config.log_retention_days)
         self.api = apigw.HttpApi(
             self,
             "HttpApi",

@@ -1,8 +1,9 @@
-"""cdk-nag rule packs and acknowledgments (each with the reason it is safe to accept)."""
+"""cdk-nag rule packs and acknowledgments, and checkov skips (each with the reason it is safe to
+accept)."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import Construct, IConstruct
@@ -38,3 +39,13 @@ def acknowledge_wildcards(role: iam.IRole, findings: dict[str, str]) -> None:
     """Acknowledge AwsSolutions-IAM5 findings on the role's policy, one per wildcard."""
     for finding, reason in findings.items():
         acknowledge(role, f"AwsSolutions-IAM5[{finding}]", reason)
+
+
+def skip_check(scope: IConstruct, check: str, reason: str) -> None:
+    """Skip one checkov check on the construct's resource, with the reason: checkov reads the
+    resource's `Metadata.checkov.skip` list (`id` and `comment`)."""
+    resource = scope if isinstance(scope, CfnResource) else scope.node.default_child
+    assert isinstance(resource, CfnResource), scope.node.path
+    metadata = resource.get_metadata("checkov") or {}
+    skips = [*metadata.get("skip", []), {"id": check, "comment": reason}]
+    resource.add_metadata("checkov", {**metadata, "skip": skips})

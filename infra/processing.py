@@ -50,6 +50,9 @@ class Processing(Construct):
                 description=f"media-pipeline {part} worker",
             )
             worker.allow(["s3:GetObject"], [uploads.arn_for_objects(uploads_objects)])
+            # A source deleted before its event is processed must read as "gone" (404), not as
+            # a permission problem (403) retried until it dead-letters.
+            worker.allow_list_under(uploads, topology.uploads_prefix)
             worker.allow(
                 ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 [catalog.table.table_arn],
@@ -78,11 +81,9 @@ class Processing(Construct):
                     report_batch_item_failures=True,
                 )
             )
-            acknowledge(
-                worker.function,
-                "Serverless-LambdaDLQ",
+            worker.without_dead_letter_queue(
                 "Only its SQS event source invokes the function, synchronously; failed "
-                "messages go to the queue's redrive DLQ, a function DLQ would never be used.",
+                "messages go to the queue's redrive DLQ, a function DLQ would never be used."
             )
             for mapping in worker.function.node.find_all():
                 if isinstance(mapping, lambda_.CfnEventSourceMapping):

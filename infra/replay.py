@@ -29,3 +29,8 @@ class Replay(Construct):
             ),
             retention=Duration.days(topology.archive_retention_days),
         )
+        # Without a key, CDK writes `"KmsKeyIdentifier": ""` (aws/aws-cdk#37847), which some
+        # regions refuse; the property must be absent for the AWS owned key.
+        cfn_archive = self.archive.node.default_child
+        assert isinstance(cfn_archive, events.CfnArchive)
+        cfn_archive.add_property_deletion_override("KmsKeyIdentifier")

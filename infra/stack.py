@@ -109,8 +109,12 @@ class MediaPipelineStack(Stack):
             ),
             keys.OUTPUT_TABLE: (self.catalog.table.table_name, "Catalog table"),
             keys.OUTPUT_CDN_DOMAIN: (
+                self.delivery.domain_name,
+                "Domain of the renditions (the custom CDN domain when one is set)",
+            ),
+            "DistributionDomainName": (
                 self.delivery.distribution.distribution_domain_name,
-                "CloudFront domain of the renditions",
+                "CloudFront domain of the distribution (the target of a custom domain's DNS)",
             ),
             keys.OUTPUT_REGION: (Aws.REGION, "Region of the stack"),
             keys.OUTPUT_PREFIX: (topology.prefix, "Prefix of the resource names"),

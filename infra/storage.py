@@ -6,6 +6,8 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.nag import skip_check
+
 ABORT_INCOMPLETE_MULTIPART = s3.LifecycleRule(
     id="abort-incomplete-multipart",
     abort_incomplete_multipart_upload_after=Duration.days(1),
@@ -54,4 +56,16 @@ class AccessLogs(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(id="expire-logs", expiration=Duration.days(expiry_days))
             ],
+        )
+        skip_check(
+            self.bucket,
+            "CKV_AWS_18",
+            "This is the access-log bucket itself: logging its own accesses would log every "
+            "log delivery into itself.",
+        )
+        skip_check(
+            self.bucket,
+            "CKV_AWS_21",
+            "Access logs are written once and expire after access_log_expiry_days; versions "
+            "of them would only keep expired logs longer.",
         )

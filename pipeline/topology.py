@@ -15,6 +15,11 @@ PART_RENDITIONS = "renditions"
 PART_METADATA = "metadata"
 PARTS = (PART_RENDITIONS, PART_METADATA)
 
+# Receives of a message before SQS dead-letters it. Lambda's SQS poller counts a receive it
+# could not hand to a throttled function too (a new account's concurrency quota can be 10,
+# below the workers' maximum concurrency), so AWS advises at least 5 for a Lambda source.
+MAX_RECEIVE_COUNT = 5
+
 
 @dataclass(frozen=True)
 class QueueSpec:
@@ -77,7 +82,7 @@ class Topology:
                 batch_size=4,
                 max_batching_window_s=1,
                 function_timeout_s=60,
-                max_receive_count=3,
+                max_receive_count=MAX_RECEIVE_COUNT,
                 max_concurrency=20,
                 memory_mb=2048,
             ),
@@ -90,7 +95,7 @@ class Topology:
                 # 60 s: a video's record (probe, poster seeks, SHA-256 of up to 100 MB) runs
                 # under the 30 s per-asset limit, plus the download (`pipeline bench video`).
                 function_timeout_s=60,
-                max_receive_count=3,
+                max_receive_count=MAX_RECEIVE_COUNT,
                 max_concurrency=10,
             ),
         )

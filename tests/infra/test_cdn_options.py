@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from pipeline.aws import stack_outputs
 from pipeline.topology import TOPOLOGY
 from tests.infra.conftest import Synth, resolve_ref, synthesize
 
@@ -75,6 +76,16 @@ def test_every_function_signs_with_the_key_and_may_read_only_that_secret(options
         assert secret_reads == [
             {"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": SECRET_ARN}
         ]
+
+
+def test_functions_and_the_cli_hand_out_urls_of_the_custom_domain(options: Synth) -> None:
+    for logical_id, function in options.of_type("AWS::Lambda::Function").items():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert env["PIPELINE_CDN_BASE_URL"] == f"https://{DOMAIN}", logical_id
+    outputs = options.template["Outputs"]
+    assert outputs[stack_outputs.OUTPUT_CDN_DOMAIN]["Value"] == DOMAIN
+    # The distribution's own domain stays an output: the custom domain's DNS points at it.
+    assert "DomainName" in json.dumps(outputs["DistributionDomainName"]["Value"])
 
 
 def test_default_stack_serves_public_renditions(synth: Synth) -> None:

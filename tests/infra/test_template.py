@@ -164,6 +164,23 @@ def test_uploads_bucket_sends_events_to_eventbridge_and_logs_access(synth: Synth
     assert "NotificationConfiguration" not in outputs
 
 
+def test_uploads_bucket_keeps_overwritten_and_deleted_originals_for_a_grace_period(
+    synth: Synth,
+) -> None:
+    from infra.config import StackConfig
+
+    uploads = synth.props(_bucket_id(synth, stack_outputs.OUTPUT_UPLOADS_BUCKET))
+    assert uploads["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = [
+        r for r in uploads["LifecycleConfiguration"]["Rules"] if "NoncurrentVersionExpiration" in r
+    ]
+    assert rule["Status"] == "Enabled"
+    assert rule["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": StackConfig().uploads_noncurrent_days
+    }
+    assert rule["ExpiredObjectDeleteMarker"] is True  # so a deleted key leaves nothing behind
+
+
 # --- fan-out ---------------------------------------------------------------------------
 
 
@@ -203,6 +220,94 @@ def test_topic_is_encrypted_with_a_rotating_key_that_eventbridge_may_use(synth: 
         for s in statements
         if "Condition" in s
     )
+
+
+def _topic_statements(synth: Synth, topic_id: str) -> list[dict[str, Any]]:
+    (policy,) = (
+        p["Properties"]
+        for p in synth.of_type("AWS::SNS::TopicPolicy").values()
+        if p["Properties"]["Topics"] == [{"Ref": topic_id}]
+    )
+    return list(policy["PolicyDocument"]["Statement"])
+
+
+def _rendered(value: Any) -> str:
+    """A string or an `Fn::Join` of strings and pseudo parameters, as `${AWS::Region}` text."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    separator, parts = value["Fn::Join"]
+    return str(separator).join(_rendered(p) for p in parts)
+
+
+THIS_ACCOUNT = {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+
+def test_fan_out_topic_takes_events_from_the_stacks_rule_in_this_account_only(
+    synth: Synth,
+) -> None:
+    topic_id, _ = _fan_out_topic(synth)
+    rule_id, _ = _single(synth, "AWS::Events::Rule")
+    grants = [
+        {k: v for k, v in s.items() if k != "Sid"}
+        for s in _topic_statements(synth, topic_id)
+        if _service(s)
+    ]
+    assert grants == [
+        {
+            "Action": "sns:Publish",
+            "Condition": {
+                "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}},
+                "StringEquals": THIS_ACCOUNT,
+            },
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Resource": {"Ref": topic_id},
+        }
+    ]
+
+
+def test_fan_out_key_lets_eventbridge_encrypt_without_source_conditions(synth: Synth) -> None:
+    """The SNS developer guide: aws:SourceAccount/aws:SourceArn in a key policy are not
+    supported for EventBridge-to-encrypted-topic delivery. Conditions there would drop every
+    upload event; the topic policy carries them."""
+    _, topic = _fan_out_topic(synth)
+    key = synth.props(str(resolve_ref(topic["KmsMasterKeyId"])))
+    (use,) = [s for s in key["KeyPolicy"]["Statement"] if _service(s) == "events.amazonaws.com"]
+    assert "Condition" not in use
+
+
+def test_alarm_topic_lets_cloudwatch_publish_for_the_stacks_alarms_only(synth: Synth) -> None:
+    (topic_id,) = (
+        k
+        for k, r in synth.of_type("AWS::SNS::Topic").items()
+        if r["Properties"]["TopicName"] == TOPOLOGY.name("alarms")
+    )
+    alarm_arns = (
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+        f"{TOPOLOGY.name('*')}"
+    )
+    (publish,) = [
+        s for s in _topic_statements(synth, topic_id) if _service(s) == "cloudwatch.amazonaws.com"
+    ]
+    assert publish["Effect"] == "Allow"
+    assert publish["Action"] == "sns:Publish"
+    assert publish["Resource"] == {"Ref": topic_id}
+    assert _rendered(publish["Condition"]["ArnLike"]["aws:SourceArn"]) == alarm_arns
+    assert publish["Condition"]["StringEquals"] == THIS_ACCOUNT
+
+    # The topic is encrypted: CloudWatch needs the key too, under the same conditions.
+    key = synth.props(str(resolve_ref(synth.props(topic_id)["KmsMasterKeyId"])))
+    (use,) = [s for s in key["KeyPolicy"]["Statement"] if _service(s) == "cloudwatch.amazonaws.com"]
+    assert set(use["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert use["Condition"] == publish["Condition"]
+
+    # Every alarm notifies this topic, and its ARN falls under the pattern.
+    for alarm in synth.of_type("AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        assert props["AlarmName"].startswith(TOPOLOGY.name("")), props["AlarmName"]
+        assert props["AlarmActions"] == [{"Ref": topic_id}]
 
 
 def test_queues_are_encrypted_and_deny_requests_without_tls(synth: Synth) -> None:
@@ -248,6 +353,15 @@ def test_each_worker_queue_has_topology_settings_a_dlq_and_a_raw_subscription(
         sub_dlq = resolve_ref(subscription["RedrivePolicy"]["deadLetterTargetArn"])
         assert sub_dlq not in (logical_id, dlq_id)
         assert synth.props(sub_dlq)["QueueName"] == TOPOLOGY.name(f"{spec.name}-subscription-dlq")
+
+
+def test_queues_survive_throttled_receives_before_dead_lettering(synth: Synth) -> None:
+    """Receives Lambda could not hand to a throttled function count toward maxReceiveCount:
+    AWS advises at least 5 for an SQS event source."""
+    for queue in synth.of_type("AWS::SQS::Queue").values():
+        redrive = queue["Properties"].get("RedrivePolicy")
+        if redrive:
+            assert redrive["maxReceiveCount"] >= 5, queue["Properties"]["QueueName"]
 
 
 # --- processing ------------------------------------------------------------------------
@@ -390,8 +504,12 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
         queue = json.dumps({"Fn::GetAtt": [queue_ids[TOPOLOGY.name(spec.name)], "Arn"]})
         expected = _common_grants(props, synth) | {
             "s3:GetObject": [uploads_objects],
+            # the uploads prefix: a missing source is 404 NoSuchKey; the renditions prefix:
             # renditions of an asset deleted while the part was worked on are removed
-            "s3:ListBucket": [_bucket_arn_under(outputs, TOPOLOGY.renditions_prefix)],
+            "s3:ListBucket": [
+                _bucket_arn_under(uploads, TOPOLOGY.uploads_prefix),
+                _bucket_arn_under(outputs, TOPOLOGY.renditions_prefix),
+            ],
             "s3:DeleteObject": [renditions_objects],
             **{a: [table] for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")},
             **{
@@ -410,6 +528,20 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
         assert _grants(_statements_of_function(synth, props)) == expected, spec.part
 
 
+def test_workers_may_list_the_uploads_prefix_so_a_missing_source_reads_as_gone(
+    synth: Synth,
+) -> None:
+    """S3 answers a GetObject of a missing key with 404 NoSuchKey only to a caller that may
+    list the bucket (for that key as `s3:prefix`); otherwise 403, and "source gone" is never
+    seen on AWS."""
+    uploads = _bucket_id(synth, stack_outputs.OUTPUT_UPLOADS_BUCKET)
+    functions = _functions_by_handler(synth)
+    for spec in TOPOLOGY.queues:
+        _, props = functions[spec.handler]
+        grants = _grants(_statements_of_function(synth, props))
+        assert _bucket_arn_under(uploads, TOPOLOGY.uploads_prefix) in grants["s3:ListBucket"]
+
+
 def test_roles_carry_no_managed_policies(synth: Synth) -> None:
     for logical_id, role in synth.of_type("AWS::IAM::Role").items():
         assert "ManagedPolicyArns" not in role["Properties"], logical_id
@@ -418,11 +550,14 @@ def test_roles_carry_no_managed_policies(synth: Synth) -> None:
 # --- catalog ---------------------------------------------------------------------------
 
 
-def test_table_is_on_demand_with_pitr_and_the_owner_index(synth: Synth) -> None:
+def test_table_is_on_demand_protected_with_pitr_and_the_owner_index(synth: Synth) -> None:
     logical_id, table = _single(synth, "AWS::DynamoDB::Table")
     spec = TOPOLOGY.table
     assert synth.resources[logical_id]["DeletionPolicy"] == "Retain"
-    assert table["TableName"] == TOPOLOGY.table_name
+    # CloudFormation names the retained table: a fixed name fails the deploy after `destroy`
+    # or of a second stack. The functions read the name from PIPELINE_TABLE.
+    assert "TableName" not in table
+    assert table["DeletionProtectionEnabled"] is True
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["KeySchema"] == [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
@@ -538,6 +673,12 @@ def test_archive_keeps_upload_events_of_the_default_bus(synth: Synth) -> None:
     assert archive["RetentionDays"] == TOPOLOGY.archive_retention_days
     assert archive["EventPattern"] == TOPOLOGY.event_pattern({"Ref": uploads})  # type: ignore[arg-type]
     assert "event-bus/default" in json.dumps(archive["SourceArn"])
+
+
+def test_archive_has_no_empty_key_identifier(synth: Synth) -> None:
+    # CDK renders "" without a key (aws/aws-cdk#37847); absent means the AWS owned key.
+    _, archive = _single(synth, "AWS::Events::Archive")
+    assert "KmsKeyIdentifier" not in archive
 
 
 def test_every_dead_letter_queue_has_an_alarm(synth: Synth) -> None:
