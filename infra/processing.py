@@ -50,13 +50,19 @@ class Processing(Construct):
                 description=f"media-pipeline {part} worker",
             )
             worker.allow(["s3:GetObject"], [uploads.arn_for_objects(uploads_objects)])
+            # HeadObject answers 404 for a missing object only to a caller that may list the
+            # bucket (403 otherwise, which the worker cannot tell from a denial); rejected
+            # uploads are deleted.
+            worker.allow(["s3:ListBucket"], [uploads.bucket_arn])
+            worker.allow(["s3:DeleteObject"], [uploads.arn_for_objects(uploads_objects)])
             worker.allow(
                 ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 [catalog.table.table_arn],
             )
             wildcards = {
                 f"Resource::{arn_ref(uploads)}/{uploads_objects}": "The worker reads whichever "
-                "upload an event names, and uploads have client-chosen keys under this prefix.",
+                "upload an event names (and deletes it if rejected), and uploads have "
+                "client-chosen keys under this prefix.",
             }
             if part == PART_RENDITIONS:
                 worker.allow(["s3:PutObject"], [outputs.arn_for_objects(renditions_objects)])

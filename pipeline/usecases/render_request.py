@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline import media, ports
-from pipeline.events import BadEvent, Work
+from pipeline.events import BadEvent, SourceObject, Work
 from pipeline.records import Asset, Rendition
 from pipeline.settings import Settings
 from pipeline.topology import QueueSpec
@@ -36,10 +36,16 @@ def parse_specs(documents: tuple[dict[str, object], ...]) -> list[media.Renditio
         raise BadEvent(f"renditions request: {exc}") from exc
 
 
-def skip_reason(asset: Asset | None, etag: str, specs: Sequence[media.RenditionSpec]) -> str:
-    """Why there is nothing to render for this source, or "" if there is."""
+def skip_reason(
+    asset: Asset | None, source: SourceObject, specs: Sequence[media.RenditionSpec]
+) -> str:
+    """Why there is nothing to render for this source, or "" if there is. The request names the
+    asset's own source object or nothing is rendered: a request is a hint, like an event."""
     if asset is None:
         return "unknown asset"
+    if asset.source_key != source.key:
+        return "not this asset's source"
+    etag = source.etag
     if not asset.is_backfillable or asset.rendered_etag != etag:
         return "not ready for this source"
     return "" if missing_specs(asset, specs) else "done"
@@ -78,7 +84,10 @@ class RenditionRequest:
         log = KeyedLog(
             logger, {"asset_id": asset_id, "part": self.queue.part, "source_key": source.key}
         )
-        skip = skip_reason(self.catalog.get(asset_id), source.etag, specs)
+        if source.bucket != self.settings.uploads_bucket:
+            log.warning("renditions request dropped", extra={"reason": "foreign bucket"})
+            return Outcome(asset_id, "dropped", "foreign bucket")
+        skip = skip_reason(self.catalog.get(asset_id), source, specs)
         if skip:
             log.info("renditions request skipped", extra={"reason": skip})
             return Outcome(asset_id, "skipped", skip)
@@ -87,7 +96,7 @@ class RenditionRequest:
             asset_id, self.queue.part, source.etag, want, lease_s=self.queue.function_timeout_s
         )
         if claim.token is None or claim.asset is None:
-            return self._refused(asset_id, source.etag, specs, want, claim.asset)
+            return self._refused(asset_id, source, specs, want, claim.asset)
         token = claim.token
         try:
             # The record as claimed: renditions completed before our claim are kept.
@@ -116,14 +125,14 @@ class RenditionRequest:
     def _refused(
         self,
         asset_id: str,
-        etag: str,
+        source: SourceObject,
         specs: Sequence[media.RenditionSpec],
         want: str,
         seen: Asset | None,
     ) -> Outcome:
         """A refused claim, from the record it saw: nothing to do any more, the same request
         in progress, or another one holding the asset (retried later)."""
-        skip = skip_reason(seen, etag, specs)
+        skip = skip_reason(seen, source, specs)
         if skip:
             return Outcome(asset_id, "skipped", skip)
         holder = seen.render_claim.want if seen is not None and seen.render_claim else None

@@ -390,9 +390,13 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
         queue = json.dumps({"Fn::GetAtt": [queue_ids[TOPOLOGY.name(spec.name)], "Arn"]})
         expected = _common_grants(props, synth) | {
             "s3:GetObject": [uploads_objects],
-            # renditions of an asset deleted while the part was worked on are removed
-            "s3:ListBucket": [_bucket_arn_under(outputs, TOPOLOGY.renditions_prefix)],
-            "s3:DeleteObject": [renditions_objects],
+            # renditions of an asset deleted while the part was worked on are removed; a
+            # missing upload is a 404 (HeadObject), and a rejected one is deleted
+            "s3:ListBucket": [
+                json.dumps({"Fn::GetAtt": [uploads, "Arn"]}, sort_keys=True),
+                _bucket_arn_under(outputs, TOPOLOGY.renditions_prefix),
+            ],
+            "s3:DeleteObject": [uploads_objects, renditions_objects],
             **{a: [table] for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")},
             **{
                 f"sqs:{a}": [queue]
