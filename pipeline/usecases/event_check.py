@@ -12,9 +12,10 @@ an event says is taken on its word. A worker acts only when:
 - the object is there, with the ETag and size the event names (HeadObject): the event of an
   overwritten object's older version is stale, and the newer object's own event wins.
 
-Anything else is dropped without a write to any record. One exception keeps a granted upload
-from waiting for ever: the object of a grant still PENDING (no byte processed yet) that is gone
-fails the asset as deleted, as it did before these checks.
+Anything else is dropped without a write to any record. One exception keeps an upload from
+waiting for ever: when the expected object is gone while the asset still waits for this part
+(PENDING or PROCESSING, the part neither done nor failed), the part fails as deleted, as it did
+before these checks. A finished asset is never failed by an event for a missing object.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass, replace
 from pipeline import ports
 from pipeline.events import SourceObject
 from pipeline.keys import UploadKey, parse_upload_key
-from pipeline.model import AssetState
+from pipeline.model import AssetState, PartState
 from pipeline.records import Asset
 
 # Why an event was dropped (the log's `reason`; a small, fixed set).
@@ -50,7 +51,7 @@ class Checked:
     source: SourceObject
     upload: UploadKey
     asset: Asset | None  # the record as read before the claim (None: an import, not bound yet)
-    gone: bool = False  # the object of a PENDING grant is not there
+    gone: bool = False  # the object is not there, and the asset waits for this part
 
 
 def expected_key(asset: Asset | None, key: str, upload: UploadKey) -> bool:
@@ -63,8 +64,18 @@ def expected_key(asset: Asset | None, key: str, upload: UploadKey) -> bool:
     return asset.owner in (None, upload.owner)
 
 
+def awaits_part(asset: Asset | None, part: str) -> bool:
+    """The asset is still in the making and this part of it has not ended."""
+    return (
+        asset is not None
+        and asset.state in (AssetState.PENDING, AssetState.PROCESSING)
+        and asset.part(part).state not in (PartState.DONE, PartState.FAILED)
+    )
+
+
 def check_event(
     source: SourceObject,
+    part: str,
     uploads_bucket: str,
     store: ports.ObjectStore,
     catalog: ports.Catalog,
@@ -82,7 +93,7 @@ def check_event(
         return Dropped(UNEXPECTED_KEY)
     head = store.head(source.bucket, source.key)
     if head is None:
-        if asset is not None and asset.state == AssetState.PENDING:
+        if awaits_part(asset, part):
             gone = replace(source, event_time=min(source.event_time, now))
             return Checked(gone, upload, asset, gone=True)
         return Dropped(OBJECT_MISSING)

@@ -93,7 +93,12 @@ class PartWorker:
                 raise BadEvent(f"the {self.part} worker takes no renditions requests")
             return self.requests.handle(work, receive_count)
         checked = check_event(
-            work.source, self.settings.uploads_bucket, self.store, self.catalog, time.time()
+            work.source,
+            self.part,
+            self.settings.uploads_bucket,
+            self.store,
+            self.catalog,
+            time.time(),
         )
         if isinstance(checked, Dropped):
             return self._dropped(work.source, checked)

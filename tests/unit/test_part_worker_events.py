@@ -20,6 +20,7 @@ from pipeline.model import AssetState
 from pipeline.settings import Settings
 from pipeline.topology import PART_METADATA, PART_RENDITIONS
 from pipeline.usecases import event_check
+from pipeline.usecases.process_part import GONE_MESSAGE
 from pipeline.usecases.source_work import Outcome
 from tests.fakes.counting import CallLog
 from tests.unit.test_part_worker import World, metadata
@@ -142,6 +143,16 @@ def test_a_missing_object_without_a_pending_grant_is_dropped() -> None:
     world.store.objects.clear()
     outcome = world.handle(delivery="late")
     assert_dropped(world, outcome, event_check.OBJECT_MISSING, before)
+
+
+def test_a_missing_object_fails_the_part_the_asset_still_waits_for() -> None:
+    world = World()
+    world.grant()
+    assert world.handle(delivery="m").status == "done"  # metadata read it, then it was deleted
+    world.store.objects.clear()
+    world.worker.part = PART_RENDITIONS
+    assert world.handle(delivery="r").detail == GONE_MESSAGE
+    assert world.asset.state == AssetState.FAILED and world.asset.failure.code == "gone"
 
 
 def test_a_missing_object_with_no_record_creates_none() -> None:
