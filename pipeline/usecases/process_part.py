@@ -45,9 +45,16 @@ Reporter = Callable[[Report], None]
 GONE_MESSAGE = "The uploaded file was deleted before it could be processed. Upload it again."
 
 
-def check_size(size: int, declared: int | None) -> None:
-    """The stored object against the size its grant declared (0 or None: none declared, as for
-    an import straight into S3 or a multipart upload that did not say)."""
+def too_large(exc: ObjectTooLarge) -> media.RejectedMedia:
+    return media.RejectedMedia(f"upload rejected: {exc}")
+
+
+def check_size(size: int, declared: int | None, limit: int) -> None:
+    """The stored object's size against the service's limit, then against the size its grant
+    declared (0 or None: none declared, as for an import straight into S3 or a multipart upload
+    that did not say)."""
+    if size > limit:
+        raise too_large(ObjectTooLarge(size, limit))
     if declared and size != declared:
         raise media.RejectedMedia(
             f"upload rejected: the file is {size} bytes but its upload was granted for "
@@ -234,15 +241,16 @@ class PartWorker:
         source, upload = checked.source, checked.upload
         if checked.gone:
             raise SourceGone(source.key)
-        check_size(source.size, checked.asset.declared_size if checked.asset else None)
+        declared = checked.asset.declared_size if checked.asset else None
+        check_size(source.size, declared, self.settings.max_upload_bytes)
         try:
             with self.store.download_to_temp(
                 source.bucket, source.key, self.settings.max_upload_bytes
             ) as path:
                 check_upload(path, self.settings)
                 return self.produce(path, source, upload)
-        except ObjectTooLarge as exc:
-            raise media.RejectedMedia(f"upload rejected: {exc}") from exc
+        except ObjectTooLarge as exc:  # larger than the object the check saw
+            raise too_large(exc) from exc
 
 
 @dataclass

@@ -198,6 +198,14 @@ def test_a_size_other_than_declared_fails_the_asset_and_removes_the_object() -> 
     assert world.store.keys("up") == []
 
 
+def test_the_services_size_limit_is_checked_before_the_declared_size() -> None:
+    world = World()
+    world.grant(declared_size=1000)
+    world.worker.settings = Settings(uploads_bucket="up", outputs_bucket="out", max_upload_bytes=4)
+    outcome = world.handle()
+    assert outcome.detail == "upload rejected: object is 12 bytes, over the limit of 4 bytes"
+
+
 def test_an_empty_upload_is_rejected_and_removed() -> None:
     world = World()
     world.store.put("up", world.key, b"", etag="e1")
