@@ -98,7 +98,10 @@ class PartWorker:
             # Renditions asked for by a backfill: render those only (see render_request).
             if self.part != PART_RENDITIONS:
                 raise BadEvent(f"the {self.part} worker takes no renditions requests")
-            return self.requests.handle(work, receive_count)
+            outcome = self.requests.handle(work, receive_count)
+            if outcome.status == "dropped" and self.report is not None:
+                self.report(DroppedEvent(self.part, outcome.detail))
+            return outcome
         checked = check_event(
             work.source,
             self.part,

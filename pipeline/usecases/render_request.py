@@ -18,11 +18,16 @@ from pipeline.records import Asset, Rendition
 from pipeline.settings import Settings
 from pipeline.topology import QueueSpec
 from pipeline.use_case_logging import KeyedLog, use_case_logger
+from pipeline.usecases.event_check import FOREIGN_BUCKET
 from pipeline.usecases.produce import write_renditions
 from pipeline.usecases.rendition_plan import missing_specs, want_of
 from pipeline.usecases.source_work import Outcome, attribute, media_limits
 
 logger = use_case_logger("render_request")
+
+
+# A request naming another object than the asset's source (forged, or misdirected): dropped.
+NOT_ITS_SOURCE = "not this asset's source"
 
 
 class AssetBusy(Exception):
@@ -44,7 +49,7 @@ def skip_reason(
     if asset is None:
         return "unknown asset"
     if asset.source_key != source.key:
-        return "not this asset's source"
+        return NOT_ITS_SOURCE
     etag = source.etag
     if not asset.is_backfillable or asset.rendered_etag != etag:
         return "not ready for this source"
@@ -85,9 +90,10 @@ class RenditionRequest:
             logger, {"asset_id": asset_id, "part": self.queue.part, "source_key": source.key}
         )
         if source.bucket != self.settings.uploads_bucket:
-            log.warning("renditions request dropped", extra={"reason": "foreign bucket"})
-            return Outcome(asset_id, "dropped", "foreign bucket")
+            return self._dropped(FOREIGN_BUCKET, log)
         skip = skip_reason(self.catalog.get(asset_id), source, specs)
+        if skip == NOT_ITS_SOURCE:
+            return self._dropped(skip, log)
         if skip:
             log.info("renditions request skipped", extra={"reason": skip})
             return Outcome(asset_id, "skipped", skip)
@@ -121,6 +127,12 @@ class RenditionRequest:
             log.info("renditions request done", extra={"renditions": sorted(names)})
             return Outcome(asset_id, "done")
         return Outcome(asset_id, "skipped", "superseded")
+
+    @staticmethod
+    def _dropped(reason: str, log: KeyedLog) -> Outcome:
+        """A request not acted on, without a write (the part worker counts it)."""
+        log.warning("renditions request dropped", extra={"reason": reason})
+        return Outcome("", "dropped", reason)
 
     def _refused(
         self,

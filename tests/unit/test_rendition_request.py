@@ -12,6 +12,7 @@ from PIL import Image
 from pipeline import media
 from pipeline.events import SourceObject, parse_work, rendition_request
 from pipeline.keys import new_asset_id, rendition_key, upload_key
+from pipeline.metrics import DroppedEvent
 from pipeline.ports import RenditionsClaim
 from pipeline.records import Asset, Rendition
 from pipeline.settings import Settings
@@ -219,8 +220,18 @@ def test_a_request_naming_another_object_than_the_assets_source_renders_nothing(
     world = World()
     forged = upload_key("mallory", world.asset_id, "evil.jpg")
     world.store.put("up", forged, jpeg())
-    assert world.handle(THUMB, key=forged).detail == "not this asset's source"
+    outcome = world.handle(THUMB, key=forged)
+    assert (outcome.status, outcome.detail) == ("dropped", "not this asset's source")
     assert world.store.keys("out") == [] and world.catalog.calls == ["get"]
+
+
+def test_the_renditions_worker_counts_a_dropped_request() -> None:
+    world = World()
+    reports: list[Any] = []
+    worker = PartWorker(QUEUE, SETTINGS, world.store, world.catalog, lambda *a: {}, reports.append)
+    body = world.body(THUMB, bucket="some-other-bucket")
+    assert worker.handle(body, 1, "m1").status == "dropped"
+    assert reports == [DroppedEvent(PART_RENDITIONS, "foreign bucket")]
 
 
 def test_a_request_naming_another_bucket_is_dropped_before_any_read() -> None:
