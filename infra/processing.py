@@ -51,15 +51,18 @@ class Processing(Construct):
             )
             worker.allow(["s3:GetObject"], [uploads.arn_for_objects(uploads_objects)])
             # A source deleted before its event is processed must read as "gone" (404), not as
-            # a permission problem (403) retried until it dead-letters.
+            # a permission problem (403) retried until it dead-letters; rejected uploads are
+            # deleted.
             worker.allow_list_under(uploads, topology.uploads_prefix)
+            worker.allow(["s3:DeleteObject"], [uploads.arn_for_objects(uploads_objects)])
             worker.allow(
                 ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 [catalog.table.table_arn],
             )
             wildcards = {
                 f"Resource::{arn_ref(uploads)}/{uploads_objects}": "The worker reads whichever "
-                "upload an event names, and uploads have client-chosen keys under this prefix.",
+                "upload an event names (and deletes it if rejected), and uploads have "
+                "client-chosen keys under this prefix.",
             }
             if part == PART_RENDITIONS:
                 worker.allow(["s3:PutObject"], [outputs.arn_for_objects(renditions_objects)])

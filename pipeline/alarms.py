@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pipeline import metrics as m
 from pipeline.dashboard import (
     API,
+    APP,
     FUNCTION,
     Metric,
     dead_letter_queues,
@@ -25,6 +26,9 @@ OLDEST_MESSAGE_AGE_S = 600  # work waiting 10 minutes: workers are down, throttl
 WORKER_ERROR_RATE_PERCENT = 5.0  # attempts that raised, over attempts, in 5 minutes
 THROTTLES = 0  # any throttled invocation (account concurrency exhausted)
 API_5XX = 5  # server errors in 5 minutes
+# Events dropped in 5 minutes. A few are expected (an event late for an overwritten object, a
+# replay over deleted assets); more mean events forged into the topic or a misrouted rule.
+DROPPED_EVENTS = 10
 
 ERROR_RATE = "error_rate"  # a kind of its own: 100 * PartErrors / PartAttempts per part
 
@@ -87,6 +91,18 @@ def alarms(topology: Topology) -> tuple[AlarmSpec, ...]:
         )
         for f in function_names(topology)
     ]
+    out.append(
+        AlarmSpec(
+            "dropped-events",
+            f"Workers dropped over {DROPPED_EVENTS} events in 5 minutes (foreign bucket, "
+            "unexpected key, stale or missing object, deleted asset): see `event dropped` in the "
+            "worker logs for who publishes them.",
+            Metric(APP, m.DROPPED_EVENTS, "Sum", "dropped"),
+            DROPPED_EVENTS,
+            300,
+            1,
+        )
+    )
     out.append(
         AlarmSpec(
             "api-5xx",

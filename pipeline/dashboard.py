@@ -132,6 +132,12 @@ def widgets(topology: Topology) -> tuple[Widget, ...]:
         ),
         Widget("megapixels", "Megapixels processed", "Count", (_app(m.MEGAPIXELS, "Sum", "MP"),)),
         Widget(
+            "dropped_events",
+            "Events dropped (forged, misrouted or stale)",
+            "Count",
+            (_app(m.DROPPED_EVENTS, "Sum", "dropped"),),
+        ),
+        Widget(
             "queue_depth",
             "Queue depth (messages)",
             "Count",

@@ -30,6 +30,7 @@ UPLOAD_TO_READY = "UploadToReadyLatency"
 BYTES_IN = "BytesIn"
 BYTES_OUT = "BytesOut"
 MEGAPIXELS = "MegapixelsProcessed"
+DROPPED_EVENTS = "DroppedEvents"
 COLD_START = "ColdStart"  # Powertools' name; dimension function_name
 
 # Dimensions beside Powertools' `service`.
@@ -61,6 +62,13 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(BYTES_IN, "Bytes", (DIM_PART,), "source bytes a part read"),
     MetricSpec(BYTES_OUT, "Bytes", (), "rendition bytes written"),
     MetricSpec(MEGAPIXELS, "Count", (), "megapixels of the sources described"),
+    MetricSpec(
+        DROPPED_EVENTS,
+        "Count",
+        (),
+        "events a worker did not act on (foreign bucket, unexpected key, stale or missing "
+        "object, deleted asset): forged, misrouted or late",
+    ),
 )
 METRICS_BY_NAME = {m.name: m for m in METRICS}
 
@@ -105,6 +113,22 @@ class Milestone:
     uploaded_at: float | None = None
     finished_at: float | None = None
     code: str = ""  # the asset's failure code when FAILED
+
+
+@dataclass(frozen=True)
+class DroppedEvent:
+    """An event a worker dropped without acting on it (`pipeline.usecases.event_check`)."""
+
+    part: str
+    reason: str
+    asset_id: str = ""
+
+
+Report = PartReport | DroppedEvent
+
+
+def dropped_measurements(report: DroppedEvent) -> list[Measurement]:
+    return [Measurement(DROPPED_EVENTS, 1)]
 
 
 def part_measurements(report: PartReport, milestone: Milestone | None = None) -> list[Measurement]:

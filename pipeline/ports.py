@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from pipeline.delivery import UrlSigner
 from pipeline.model import AssetState, PartState
@@ -26,6 +26,7 @@ __all__ = [
     "Message",
     "MoveTask",
     "MoveTaskUnsupported",
+    "ObjectHead",
     "ObjectStore",
     "ObjectTooLarge",
     "OutputObjects",
@@ -61,6 +62,15 @@ class ObjectTooLarge(Exception):
 
 
 @dataclass(frozen=True)
+class ObjectHead:
+    """What the store says of an object now (HeadObject), whatever an event claimed."""
+
+    etag: str  # without quotes
+    size: int
+    last_modified: float  # epoch seconds (S3 keeps whole seconds)
+
+
+@dataclass(frozen=True)
 class PresignedPost:
     url: str
     fields: dict[str, str]
@@ -88,6 +98,15 @@ class ObjectStore(Protocol):
     def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None: ...
 
     def delete_prefix(self, bucket: str, prefix: str) -> int: ...
+
+    def head(self, bucket: str, key: str) -> ObjectHead | None:
+        """The object as stored now; None if there is no such object."""
+        ...
+
+    def remove(self, bucket: str, key: str, etag: str) -> bool:
+        """Delete the object if it still has this ETag (a newer object at the key is kept);
+        whether it was deleted."""
+        ...
 
     def download_to_temp(
         self, bucket: str, key: str, max_bytes: int
@@ -118,7 +137,9 @@ class OutputObjects(Protocol):
 @dataclass(frozen=True)
 class Claim:
     """A part claimed for a source object, or why not ("done", "failed", "in progress",
-    "deleted")."""
+    "deleted", or OTHER_KEY: the asset is bound to another source key)."""
+
+    OTHER_KEY: ClassVar[str] = "bound to another key"
 
     claimed: bool
     reason: str = ""
@@ -128,12 +149,14 @@ class Claim:
     state_behind: bool = False
 
     @classmethod
-    def refused(cls, seen: Asset | None, part: str) -> Claim:
-        """Why a claim was refused, from the record its condition saw."""
+    def refused(cls, seen: Asset | None, part: str, key: str) -> Claim:
+        """Why a claim for source `key` was refused, from the record its condition saw."""
         if seen is None:
             return cls(False, "in progress")
         if seen.is_deleted:
             return cls(False, "deleted")
+        if seen.source_key is not None and seen.source_key != key:
+            return cls(False, cls.OTHER_KEY)
         state = seen.part(part).state
         if state not in (PartState.DONE, PartState.FAILED):
             return cls(False, "in progress")

@@ -39,6 +39,7 @@ from pipeline.local.stack import LocalStack, StackOptions
 from pipeline.model import TERMINAL_ASSET_STATES, AssetState
 from pipeline.records import Asset, Part
 from pipeline.topology import PARTS, Topology
+from pipeline_dev.chaos_hostile import hostile
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_media"
 GOOD = ("grayscale.jpg", "progressive.jpg", "logo-alpha.png", "landscape.webp", "animated.gif")
@@ -75,6 +76,8 @@ class Result:
     dlq_expected: int  # ... of which the scenario made poison on purpose
     injected: int  # faults that fired (as counted by the processes that could report them)
     seconds: float
+    harmed: int = 0  # records an event not their own changed (scenarios that forge events)
+    dropped: int = 0  # events the workers dropped, as the DroppedEvents metric counted them
     problems: list[str] = field(default_factory=list)
     dlq_reasons: list[str] = field(default_factory=list)
 
@@ -118,6 +121,10 @@ class Run:
         self.known: set[str] = {r.asset_id for r in self.catalog.scan_all()}
         self.good: tuple[str, ...] = GOOD
         self.scenario_counted = 0
+        # A scenario's own checks, run after the audit (each returns its problems), and what
+        # they measured.
+        self.after: list[Callable[[], list[str]]] = []
+        self.harmed = self.dropped = 0
 
     # -- faults -------------------------------------------------------------------------------
     def set_faults(self, rules: list[dict[str, Any]]) -> None:
@@ -319,6 +326,7 @@ class Run:
     def run(self, scenario: Scenario, timeout_s: float = 120.0) -> Result:
         started = time.monotonic()
         self.scenario_counted = 0
+        self.after, self.harmed, self.dropped = [], 0, 0
         self.fired_path.write_text("")
         self.set_faults(scenario.rules)
         files = self.plan()
@@ -340,6 +348,9 @@ class Run:
         )
         if not drained:
             result.problems.append("the work queues did not drain")
+        for check in self.after:
+            result.problems += check()
+        result.harmed, result.dropped = self.harmed, self.dropped
         result.injected += self.scenario_counted
         return result
 
@@ -520,6 +531,12 @@ def scenarios(queues: dict[str, str]) -> list[Scenario]:
             action=delete_assets(2),
         ),
         Scenario(
+            "hostile",
+            "forged events published to the fan-out topic (foreign bucket, victims' ids with "
+            "keys not theirs, stale, wrong sizes, replays for deleted assets)",
+            action=hostile(),
+        ),
+        Scenario(
             "outputs-failing",
             "writes to the outputs bucket failing (500) for a while, then throttled",
             rules=[
@@ -530,15 +547,20 @@ def scenarios(queues: dict[str, str]) -> list[Scenario]:
     ]
 
 
-HEADER = "| fault | uploads | terminal | lost | duplicated | DLQ (poison/expected) | injected |"
+HEADER = (
+    "| fault | uploads | terminal | lost | duplicated | harmed | DLQ (poison/expected) "
+    "| dropped | injected |"
+)
 
 
 def table_row(result: Result) -> str:
     return (
         f"| {result.fault} | {result.uploads} | {result.terminal} | {result.lost} | "
-        f"{result.duplicated} | {result.dlq}/{result.dlq_expected} | {result.injected} |"
+        f"{result.duplicated} | {result.harmed} | {result.dlq}/{result.dlq_expected} | "
+        f"{result.dropped} | {result.injected} |"
     )
 
 
 def table(results: list[Result]) -> str:
-    return "\n".join([HEADER, "|---|---:|---:|---:|---:|---:|---:|", *map(table_row, results)])
+    rule = "|---|" + "---:|" * 8
+    return "\n".join([HEADER, rule, *map(table_row, results)])

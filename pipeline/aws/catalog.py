@@ -169,7 +169,7 @@ class Catalog:
             if update.ok:
                 return Claim(True, "", self.refresh_state(asset_id))
             seen = _asset(update.item)
-        return Claim.refused(seen, part)
+        return Claim.refused(seen, part, source_key)
 
     def complete_part(
         self,

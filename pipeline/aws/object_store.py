@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from pipeline.aws.clients import client
 from pipeline.ports import (
     NoSuchUpload,
+    ObjectHead,
     ObjectTooLarge,
     PartsNotAccepted,
     PresignedPost,
@@ -41,6 +42,13 @@ def _multipart_errors(upload_id: str) -> Iterator[None]:
         if code in _PARTS_REJECTED:
             raise PartsNotAccepted(str(exc.response.get("Error", {}).get("Message", code))) from exc
         raise
+
+
+_MISSING = ("NoSuchKey", "404", "NotFound")
+
+
+def _missing(exc: ClientError) -> bool:
+    return _error_code(exc) in _MISSING
 
 
 class ObjectStore:
@@ -139,6 +147,31 @@ class ObjectStore:
                 deleted += len(keys)
         return deleted
 
+    def head(self, bucket: str, key: str) -> ObjectHead | None:
+        """None when the object is missing: S3 says so (404) only to a caller that may list the
+        bucket; without s3:ListBucket it answers 403, which is raised."""
+        try:
+            response = self._s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        return ObjectHead(
+            etag=str(response.get("ETag", "")).strip('"'),
+            size=int(response.get("ContentLength", 0)),
+            last_modified=response["LastModified"].timestamp(),
+        )
+
+    def remove(self, bucket: str, key: str, etag: str) -> bool:
+        """Delete the object if it still has this ETag. The ETag is looked at just before the
+        delete: an object put in between those two calls would go too (S3's conditional delete
+        closes that gap where the bucket supports it)."""
+        found = self.head(bucket, key)
+        if found is None or found.etag != etag:
+            return False
+        self._s3.delete_object(Bucket=bucket, Key=key)
+        return True
+
     @contextmanager
     def download_to_temp(self, bucket: str, key: str, max_bytes: int) -> Iterator[Path]:
         """Stream an object into a temporary file (removed afterwards), refusing oversize.
@@ -146,7 +179,7 @@ class ObjectStore:
         try:
             response = self._s3.get_object(Bucket=bucket, Key=key)
         except ClientError as exc:
-            if _error_code(exc) in ("NoSuchKey", "404"):
+            if _missing(exc):
                 raise SourceGone(key) from exc
             raise
         length = int(response.get("ContentLength", 0))

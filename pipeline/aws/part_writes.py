@@ -55,7 +55,9 @@ class Source:
 
 
 _CLAIMABLE = (
-    "(attribute_not_exists(#state) OR #state <> :deleted) AND ("
+    "(attribute_not_exists(#state) OR #state <> :deleted) "
+    # an asset is bound to one source key: its grant's, or the first imported one's
+    "AND (attribute_not_exists(source_key) OR source_key = :key) AND ("
     "attribute_not_exists(#p) "
     # another version of the object, unless the part holds a newer one already
     "OR (#p.etag <> :etag AND (attribute_not_exists(#p.uploaded_at) "

@@ -1,4 +1,5 @@
-"""Use case: meter the attempts of a part worker (the `Reporter` of `PartWorker`).
+"""Use case: meter the attempts of a part worker (the `Reporter` of `PartWorker`), and the
+events it dropped.
 
 Turns each `PartReport` into measurements, adds the asset milestone (READY with its
 upload-to-ready latency, or FAILED with its reason) when this attempt is the first to see it,
@@ -9,7 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipeline.metrics import Measurement, Milestone, PartReport, part_measurements
+from pipeline.metrics import (
+    DroppedEvent,
+    Measurement,
+    Milestone,
+    PartReport,
+    Report,
+    dropped_measurements,
+    part_measurements,
+)
 from pipeline.model import AssetState
 from pipeline.ports import Catalog
 from pipeline.use_case_logging import use_case_logger
@@ -25,8 +34,11 @@ class PartMetering:
         self.catalog = catalog
         self.emit = emit
 
-    def __call__(self, report: PartReport) -> None:
+    def __call__(self, report: Report) -> None:
         try:
+            if isinstance(report, DroppedEvent):
+                self.emit(dropped_measurements(report))
+                return
             self.emit(part_measurements(report, self._milestone(report)))
         except Exception:
             logger.exception("metering failed; the part's result stands")

@@ -1,10 +1,15 @@
 """Use case: produce one part of an asset (its renditions or its metadata) from an S3 event.
 
+The event is a hint (`event_check`): a worker acts only on the configured bucket, a key the
+catalog expects and an object that is there as the event describes it; anything else is
+dropped, logged and counted, and its message deleted, without a write.
+
 At least once in, exactly once in effect: the part is claimed in the catalog for the source
 object's ETag before any work, so duplicated and replayed events do nothing. Bad media ends
-the part FAILED with the engine's reason and is never retried; anything else is retried by
-the queue, and on the last delivery (maxReceiveCount) the part is FAILED with the cause while
-the message goes on to the dead-letter queue.
+the part FAILED with the engine's reason and is never retried (a rejected source is removed:
+`rejected_sources`); anything else is retried by the queue, and on the last delivery
+(maxReceiveCount) the part is FAILED with the cause while the message goes on to the
+dead-letter queue.
 """
 
 from __future__ import annotations
@@ -18,27 +23,49 @@ from typing import Any
 from pipeline import media, ports
 from pipeline.events import BadEvent, SourceObject, parse_work
 from pipeline.keys import UploadKey, renditions_prefix
-from pipeline.metrics import Milestone, PartReport
+from pipeline.metrics import DroppedEvent, Milestone, PartReport, Report
 from pipeline.model import AssetState
-from pipeline.ports import Completion, CompletionOutcome, ObjectTooLarge, SourceGone
+from pipeline.ports import Claim, Completion, CompletionOutcome, ObjectTooLarge, SourceGone
 from pipeline.settings import Settings
 from pipeline.topology import PART_RENDITIONS, QueueSpec
 from pipeline.use_case_logging import KeyedLog, use_case_logger
+from pipeline.usecases import event_check
+from pipeline.usecases.event_check import Checked, Dropped, check_event
+from pipeline.usecases.rejected_sources import REJECTION_CODES, remove_rejected
 from pipeline.usecases.render_request import RenditionRequest
-from pipeline.usecases.source_work import Outcome, attribute
+from pipeline.usecases.source_work import Outcome
 
 logger = use_case_logger("process_part")
 
 # A producer turns a downloaded source file into the catalog attributes of one part.
 Producer = Callable[[Path, SourceObject, UploadKey], dict[str, Any]]
-# Told what each attempt at a part did (metrics); must not raise.
-Reporter = Callable[[PartReport], None]
+# Told what each attempt at a part did, and each event dropped (metrics); must not raise.
+Reporter = Callable[[Report], None]
 
 GONE_MESSAGE = "The uploaded file was deleted before it could be processed. Upload it again."
 
 
+def too_large(exc: ObjectTooLarge) -> media.RejectedMedia:
+    return media.RejectedMedia(f"upload rejected: {exc}")
+
+
+def check_size(size: int, declared: int | None, limit: int) -> None:
+    """The stored object's size against the service's limit, then against the size its grant
+    declared (0 or None: none declared, as for an import straight into S3 or a multipart upload
+    that did not say)."""
+    if size > limit:
+        raise too_large(ObjectTooLarge(size, limit))
+    if declared and size != declared:
+        raise media.RejectedMedia(
+            f"upload rejected: the file is {size} bytes but its upload was granted for "
+            f"{declared} bytes. Upload it again, declaring its real size."
+        )
+
+
 def check_upload(path: Path, settings: Settings) -> media.Sniffed:
     """Defense in depth: the real bytes against the allowlist, whatever the client declared."""
+    if path.stat().st_size == 0:
+        raise media.RejectedMedia("upload rejected: the file is empty")
     with path.open("rb") as fh:
         sniffed = media.sniff(fh.read(4096))
     if sniffed.supported and sniffed.mime not in settings.allowed_types:
@@ -71,9 +98,21 @@ class PartWorker:
             # Renditions asked for by a backfill: render those only (see render_request).
             if self.part != PART_RENDITIONS:
                 raise BadEvent(f"the {self.part} worker takes no renditions requests")
-            return self.requests.handle(work, receive_count)
-        source = work.source
-        upload = attribute(source)
+            outcome = self.requests.handle(work, receive_count)
+            if outcome.status == "dropped" and self.report is not None:
+                self.report(DroppedEvent(self.part, outcome.detail))
+            return outcome
+        checked = check_event(
+            work.source,
+            self.part,
+            self.settings.uploads_bucket,
+            self.store,
+            self.catalog,
+            time.time(),
+        )
+        if isinstance(checked, Dropped):
+            return self._dropped(work.source, checked)
+        source, upload = checked.source, checked.upload
         asset_id = upload.asset_id
         log = KeyedLog(
             logger,
@@ -97,6 +136,9 @@ class PartWorker:
             attempt=receive_count,
             holder=delivery_id,
         )
+        if claim.reason == Claim.OTHER_KEY:
+            # Bound to another key after the check read the record (two imports racing).
+            return self._dropped(source, Dropped(event_check.UNEXPECTED_KEY))
         if not claim.claimed:
             log.info("duplicate delivery skipped", extra={"reason": claim.reason})
             if claim.state_behind:
@@ -106,14 +148,19 @@ class PartWorker:
             return Outcome(asset_id, "skipped", claim.reason)
         attempt = _Attempt(self, source, asset_id, receive_count, time.monotonic())
         try:
-            results = self._produce(source, upload)
+            results = self._produce(checked)
         except SourceGone:
             if self.catalog.is_deleted(asset_id):
                 return Outcome(asset_id, "skipped", "deleted")
             return self._failed(attempt, "gone", GONE_MESSAGE)
         except media.MediaError as exc:
             log.warning("terminal failure", extra={"code": exc.code, "reason": exc.message})
-            return self._failed(attempt, exc.code, exc.message)
+            outcome = self._failed(attempt, exc.code, exc.message)
+            if exc.code in REJECTION_CODES and remove_rejected(
+                self.store, self.catalog, source, asset_id
+            ):
+                log.info("rejected source removed from the uploads bucket")
+            return outcome
         except Exception as exc:
             self._errored(attempt, exc, log)
             raise
@@ -122,6 +169,24 @@ class PartWorker:
             asset_id, self.part, source.etag, results, likely_last=self.part == PART_RENDITIONS
         )
         return self._completed(attempt, completion, results, log)
+
+    def _dropped(self, source: SourceObject, dropped: Dropped) -> Outcome:
+        """An event not acted on: no record touched, its message deleted (never retried, so a
+        forged event cannot loop into the dead-letter queue), logged and counted."""
+        logger.warning(
+            "event dropped",
+            extra={
+                "reason": dropped.reason,
+                "detail": dropped.detail,
+                "part": self.part,
+                "bucket": source.bucket,
+                "source_key": source.key,
+                "etag": source.etag,
+            },
+        )
+        if self.report is not None:
+            self.report(DroppedEvent(self.part, dropped.reason))
+        return Outcome("", "dropped", dropped.reason)
 
     def _failed(self, attempt: _Attempt, code: str, message: str) -> Outcome:
         """The part failed for good (the media's fault, or its source gone)."""
@@ -175,15 +240,20 @@ class PartWorker:
         log.info("result superseded by a newer upload of the same asset")
         return Outcome(asset_id, "skipped", "superseded")
 
-    def _produce(self, source: SourceObject, upload: UploadKey) -> dict[str, Any]:
+    def _produce(self, checked: Checked) -> dict[str, Any]:
+        source, upload = checked.source, checked.upload
+        if checked.gone:
+            raise SourceGone(source.key)
+        declared = checked.asset.declared_size if checked.asset else None
+        check_size(source.size, declared, self.settings.max_upload_bytes)
         try:
             with self.store.download_to_temp(
                 source.bucket, source.key, self.settings.max_upload_bytes
             ) as path:
                 check_upload(path, self.settings)
                 return self.produce(path, source, upload)
-        except ObjectTooLarge as exc:
-            raise media.RejectedMedia(f"upload rejected: {exc}") from exc
+        except ObjectTooLarge as exc:  # larger than the object the check saw
+            raise too_large(exc) from exc
 
 
 @dataclass

@@ -13,16 +13,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline import media, ports
-from pipeline.events import BadEvent, Work
+from pipeline.events import BadEvent, SourceObject, Work
 from pipeline.records import Asset, Rendition
 from pipeline.settings import Settings
 from pipeline.topology import QueueSpec
 from pipeline.use_case_logging import KeyedLog, use_case_logger
+from pipeline.usecases.event_check import FOREIGN_BUCKET
 from pipeline.usecases.produce import write_renditions
 from pipeline.usecases.rendition_plan import missing_specs, want_of
 from pipeline.usecases.source_work import Outcome, attribute, media_limits
 
 logger = use_case_logger("render_request")
+
+
+# A request naming another object than the asset's source (forged, or misdirected): dropped.
+NOT_ITS_SOURCE = "not this asset's source"
 
 
 class AssetBusy(Exception):
@@ -36,10 +41,16 @@ def parse_specs(documents: tuple[dict[str, object], ...]) -> list[media.Renditio
         raise BadEvent(f"renditions request: {exc}") from exc
 
 
-def skip_reason(asset: Asset | None, etag: str, specs: Sequence[media.RenditionSpec]) -> str:
-    """Why there is nothing to render for this source, or "" if there is."""
+def skip_reason(
+    asset: Asset | None, source: SourceObject, specs: Sequence[media.RenditionSpec]
+) -> str:
+    """Why there is nothing to render for this source, or "" if there is. The request names the
+    asset's own source object or nothing is rendered: a request is a hint, like an event."""
     if asset is None:
         return "unknown asset"
+    if asset.source_key != source.key:
+        return NOT_ITS_SOURCE
+    etag = source.etag
     if not asset.is_backfillable or asset.rendered_etag != etag:
         return "not ready for this source"
     return "" if missing_specs(asset, specs) else "done"
@@ -78,7 +89,11 @@ class RenditionRequest:
         log = KeyedLog(
             logger, {"asset_id": asset_id, "part": self.queue.part, "source_key": source.key}
         )
-        skip = skip_reason(self.catalog.get(asset_id), source.etag, specs)
+        if source.bucket != self.settings.uploads_bucket:
+            return self._dropped(FOREIGN_BUCKET, log)
+        skip = skip_reason(self.catalog.get(asset_id), source, specs)
+        if skip == NOT_ITS_SOURCE:
+            return self._dropped(skip, log)
         if skip:
             log.info("renditions request skipped", extra={"reason": skip})
             return Outcome(asset_id, "skipped", skip)
@@ -87,7 +102,7 @@ class RenditionRequest:
             asset_id, self.queue.part, source.etag, want, lease_s=self.queue.function_timeout_s
         )
         if claim.token is None or claim.asset is None:
-            return self._refused(asset_id, source.etag, specs, want, claim.asset)
+            return self._refused(asset_id, source, specs, want, claim.asset)
         token = claim.token
         try:
             # The record as claimed: renditions completed before our claim are kept.
@@ -113,17 +128,23 @@ class RenditionRequest:
             return Outcome(asset_id, "done")
         return Outcome(asset_id, "skipped", "superseded")
 
+    @staticmethod
+    def _dropped(reason: str, log: KeyedLog) -> Outcome:
+        """A request not acted on, without a write (the part worker counts it)."""
+        log.warning("renditions request dropped", extra={"reason": reason})
+        return Outcome("", "dropped", reason)
+
     def _refused(
         self,
         asset_id: str,
-        etag: str,
+        source: SourceObject,
         specs: Sequence[media.RenditionSpec],
         want: str,
         seen: Asset | None,
     ) -> Outcome:
         """A refused claim, from the record it saw: nothing to do any more, the same request
         in progress, or another one holding the asset (retried later)."""
-        skip = skip_reason(seen, etag, specs)
+        skip = skip_reason(seen, source, specs)
         if skip:
             return Outcome(asset_id, "skipped", skip)
         holder = seen.render_claim.want if seen is not None and seen.render_claim else None

@@ -15,7 +15,7 @@ from pipeline.settings import Settings
 @dataclass(frozen=True)
 class Outcome:
     asset_id: str
-    status: str  # "done" | "skipped" | "failed"
+    status: str  # "done" | "skipped" | "failed" | "dropped" (an event not acted on)
     detail: str = ""
 
 

@@ -149,8 +149,8 @@ class FakeCatalog:
         now = time.time()
         holder = holder or uuid.uuid4().hex
         seen = self.get(asset_id)
-        if not _claimable(seen, part, etag, uploaded_at, holder, now):
-            return Claim.refused(seen, part)
+        if not _claimable(seen, part, source_key, etag, uploaded_at, holder, now):
+            return Claim.refused(seen, part, source_key)
         item = self.items.setdefault(asset_id, {"asset_id": asset_id})
         item[part_attr(part)] = {
             "state": PartState.PROCESSING.value,
@@ -341,12 +341,19 @@ def _holds(seen: Asset | None, token: str) -> bool:
 
 
 def _claimable(
-    seen: Asset | None, part: str, etag: str, uploaded_at: float, holder: str, now: float
+    seen: Asset | None,
+    part: str,
+    key: str,
+    etag: str,
+    uploaded_at: float,
+    holder: str,
+    now: float,
 ) -> bool:
-    """The claim's condition: not deleted, and the part free for this source object."""
+    """The claim's condition: not deleted, bound to this source key (or to none yet), and the
+    part free for this source object."""
     if seen is None:
         return True
-    if seen.is_deleted:
+    if seen.is_deleted or seen.source_key not in (None, key):
         return False
     held = seen.part(part)
     if not held.exists:

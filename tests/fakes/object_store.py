@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,17 +10,29 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import ports
-from pipeline.ports import ObjectTooLarge, PresignedPost, SourceGone
+from pipeline.ports import ObjectHead, ObjectTooLarge, PresignedPost, SourceGone
 
 
 class FakeObjectStore:
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], bytes] = {}
+        self.etags: dict[tuple[str, str], str] = {}  # as put; else the MD5 of the bytes
+        self.modified: dict[tuple[str, str], float] = {}
         self.content_types: dict[tuple[str, str], str] = {}
         self.fail_downloads: Exception | None = None  # raised by every download, if set
 
-    def put(self, bucket: str, key: str, data: bytes) -> None:
+    def put(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        *,
+        etag: str | None = None,
+        modified: float = 100.0,
+    ) -> None:
         self.objects[(bucket, key)] = data
+        self.etags[(bucket, key)] = etag or etag_of(data)
+        self.modified[(bucket, key)] = modified
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         return sorted(k for b, k in self.objects if b == bucket and k.startswith(prefix))
@@ -60,6 +73,22 @@ class FakeObjectStore:
             del self.objects[name]
         return len(doomed)
 
+    def head(self, bucket: str, key: str) -> ObjectHead | None:
+        data = self.objects.get((bucket, key))
+        if data is None:
+            return None
+        name = (bucket, key)
+        return ObjectHead(
+            self.etags.get(name) or etag_of(data), len(data), self.modified.get(name, 100.0)
+        )
+
+    def remove(self, bucket: str, key: str, etag: str) -> bool:
+        found = self.head(bucket, key)
+        if found is None or found.etag != etag:
+            return False
+        del self.objects[(bucket, key)]
+        return True
+
     @contextmanager
     def download_to_temp(self, bucket: str, key: str, max_bytes: int) -> Iterator[Path]:
         if self.fail_downloads is not None:
@@ -77,6 +106,11 @@ class FakeObjectStore:
     def put_rendition(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
         self.objects[(bucket, key)] = data
         self.content_types[(bucket, key)] = content_type
+
+
+def etag_of(data: bytes) -> str:
+    """The ETag S3 gives an object put in one piece: the MD5 of its bytes."""
+    return hashlib.md5(data).hexdigest()
 
 
 def _conforms(fake: FakeObjectStore) -> ports.ObjectStore:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline import dashboard as d
 from pipeline.alarms import ERROR_RATE, alarms
-from pipeline.metrics import PART_ATTEMPTS
+from pipeline.metrics import DROPPED_EVENTS, PART_ATTEMPTS
 from pipeline.observability import SERVICE
 from pipeline.topology import TOPOLOGY
 from tests.infra.conftest import Synth, resolve_ref
@@ -139,6 +139,14 @@ def test_alarms_cover_dlqs_age_error_rate_throttles_and_api_5xx() -> None:
     for f in d.function_names(TOPOLOGY):
         assert f"{f}-throttles" in keys
     assert "api-5xx" in keys
+    assert "dropped-events" in keys
+
+
+def test_dropped_events_are_charted_and_alarmed() -> None:
+    charted = {(w.key, m.name) for w in d.widgets(TOPOLOGY) for m in w.metrics}
+    assert ("dropped_events", DROPPED_EVENTS) in charted
+    (alarm,) = (a for a in alarms(TOPOLOGY) if a.key == "dropped-events")
+    assert (alarm.metric.kind, alarm.metric.name) == (d.APP, DROPPED_EVENTS)
 
 
 def test_alarm_topic_is_encrypted_with_a_rotating_key_cloudwatch_may_use(synth: Synth) -> None:

@@ -504,13 +504,14 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
         queue = json.dumps({"Fn::GetAtt": [queue_ids[TOPOLOGY.name(spec.name)], "Arn"]})
         expected = _common_grants(props, synth) | {
             "s3:GetObject": [uploads_objects],
-            # the uploads prefix: a missing source is 404 NoSuchKey; the renditions prefix:
-            # renditions of an asset deleted while the part was worked on are removed
+            # the uploads prefix: a missing source is 404 NoSuchKey (HeadObject), and a rejected one
+            # is deleted; the renditions prefix: renditions of an asset deleted while the part was
+            # worked on are removed
             "s3:ListBucket": [
                 _bucket_arn_under(uploads, TOPOLOGY.uploads_prefix),
                 _bucket_arn_under(outputs, TOPOLOGY.renditions_prefix),
             ],
-            "s3:DeleteObject": [renditions_objects],
+            "s3:DeleteObject": [uploads_objects, renditions_objects],
             **{a: [table] for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")},
             **{
                 f"sqs:{a}": [queue]

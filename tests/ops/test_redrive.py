@@ -3,34 +3,17 @@ crash in the middle of a move loses no message."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
 from pipeline.aws.clients import client as aws
 from pipeline.aws.queues import Queues
-from pipeline.events import object_created_event
 from pipeline.keys import new_asset_id
 from pipeline.ports import Message
 from pipeline.usecases.redrive import CLIENT_SIDE, Redrive, move_client_side
 from tests.ops.ops_helpers import SAMPLE, run_cli, wait_drained, wait_state
-
-
-def s3_event(bucket: str, key: str, size: int) -> str:
-    when = datetime(2026, 11, 26, 10, 0, tzinfo=UTC).timestamp()
-    event = object_created_event(
-        bucket,
-        key,
-        etag="late-etag",
-        size=size,
-        when=when,
-        region="us-east-1",
-        event_id=str(uuid.uuid4()),
-    )
-    return json.dumps(event)
 
 
 def visible(url: str) -> int:
@@ -38,15 +21,13 @@ def visible(url: str) -> int:
 
 
 def test_dead_lettered_batch_comes_back_with_redrive_and_completes(stack, capsys) -> None:
-    # The source is not readable yet (its bucket does not exist): every attempt fails, and
-    # after maxReceiveCount both messages sit in the dead-letter queues.
+    # The source is not readable yet (imported in an archive storage class): its event checks
+    # out, every read fails, and after maxReceiveCount both messages sit in the dead-letter
+    # queues.
     asset_id = new_asset_id()
-    bucket = f"ops-late-{uuid.uuid4().hex[:8]}"
+    bucket = stack.options.topology.uploads_bucket_name
     key = f"uploads/tester/{asset_id}/late.jpg"
-    body = s3_event(bucket, key, SAMPLE.stat().st_size)
-    sqs = aws("sqs")
-    for url in stack.resources.queue_urls.values():
-        sqs.send_message(QueueUrl=url, MessageBody=body)
+    aws("s3").put_object(Bucket=bucket, Key=key, Body=SAMPLE.read_bytes(), StorageClass="GLACIER")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not all(
         visible(url) == 1 for url in stack.resources.dlq_urls.values()
@@ -62,9 +43,8 @@ def test_dead_lettered_batch_comes_back_with_redrive_and_completes(stack, capsys
     assert code == 0 and dry["moved"] == 0
     assert {q["queue"]: q["waiting"] for q in dry["queues"]} == {"renditions": 1, "metadata": 1}
 
-    # The cause goes away (the object is now readable), then the redrive brings the work back.
-    aws("s3").create_bucket(Bucket=bucket)
-    aws("s3").put_object(Bucket=bucket, Key=key, Body=SAMPLE.read_bytes())
+    # The cause goes away (the object is restored), then the redrive brings the work back.
+    aws("s3").restore_object(Bucket=bucket, Key=key, RestoreRequest={"Days": 1})
     code, report = run_cli(stack, capsys, "redrive")
     assert code == 0 and report["moved"] == 2
     assert {q["method"] for q in report["queues"]} == {CLIENT_SIDE}

@@ -10,6 +10,7 @@ import pytest
 from pipeline.aws.catalog import Catalog
 from pipeline.aws.clients import client as aws
 from pipeline.client import ApiError, PipelineClient
+from pipeline.events import object_created_event
 from pipeline.keys import new_asset_id
 from pipeline.records import Asset
 
@@ -124,25 +125,19 @@ def wait_until_queues_drain(stack, timeout_s: float = 30) -> None:
     raise AssertionError("queues did not drain")
 
 
-def test_poison_message_ends_in_the_dlq_and_fails_its_asset(stack, client) -> None:
-    # An event for an object in a bucket that does not exist: every attempt fails.
+def test_poison_message_ends_in_the_dlq_and_fails_its_asset(stack, client, samples) -> None:
+    # An imported object in an archive storage class: its event checks out, but every read of
+    # its bytes fails (InvalidObjectState) until it is restored.
     asset_id = new_asset_id()
-    key = f"uploads/tester/{asset_id}/ghost.jpg"
-    event = {
-        "version": "0",
-        "id": "x",
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "time": "2026-11-26T10:00:00Z",
-        "region": "us-east-1",
-        "detail": {
-            "bucket": {"name": "no-such-bucket"},
-            "object": {"key": key, "size": 10, "etag": "e1"},
-        },
-    }
+    key = f"uploads/tester/{asset_id}/archived.jpg"
+    aws("s3").put_object(
+        Bucket=stack.options.topology.uploads_bucket_name,
+        Key=key,
+        Body=(samples / "grayscale.jpg").read_bytes(),
+        StorageClass="GLACIER",
+    )
     queue = stack.options.topology.queue("metadata")
     sqs = aws("sqs")
-    sqs.send_message(QueueUrl=stack.resources.queue_urls["metadata"], MessageBody=json.dumps(event))
     dlq = stack.resources.dlq_urls["metadata"]
     deadline = time.monotonic() + 60
     landed: list = []
@@ -155,12 +150,59 @@ def test_poison_message_ends_in_the_dlq_and_fails_its_asset(stack, client) -> No
     asset = Catalog(stack.options.topology.table_name).get(asset_id)
     record = asset.to_item() if asset is not None else None
     assert record is not None and record["state"] == "FAILED"
-    assert record["failure"]["part"] == "metadata"
-    assert record["failure"]["message"].startswith(
+    assert record["failure"]["part"] in ("metadata", "renditions")
+    assert record["part_metadata"]["error"]["message"].startswith(
         f"gave up after {queue.max_receive_count} attempts"
     )
-    assert "NoSuchBucket" in record["failure"]["message"]
+    assert "InvalidObjectState" in record["part_metadata"]["error"]["message"]
     assert record["part_metadata"]["attempt"] == queue.max_receive_count
+
+
+def dlq_depth(stack) -> int:
+    return sum(
+        int(
+            aws("sqs").get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]["ApproximateNumberOfMessages"]
+        )
+        for url in stack.resources.dlq_urls.values()
+    )
+
+
+def test_forged_events_are_dropped_not_retried_and_harm_no_record(stack, client, samples) -> None:
+    grant = client.upload_file(samples / "logo-alpha.png", "image/png")
+    asset_id = grant["asset_id"]
+    assert client.wait(asset_id, timeout_s=60)["state"] == "READY"
+    wait_until_queues_drain(stack)
+    catalog = Catalog(stack.options.topology.table_name)
+    before = (catalog.get(asset_id) or Asset(asset_id)).to_item()
+    dead_before = dlq_depth(stack)
+    bucket = stack.options.topology.uploads_bucket_name
+    head = aws("s3").head_object(Bucket=bucket, Key=grant["key"])
+    etag, size = head["ETag"].strip('"'), head["ContentLength"]
+    forged = [
+        ("some-other-bucket", grant["key"], etag, size),  # a foreign bucket
+        (bucket, f"uploads/tester/{asset_id}/gone.jpg", etag, size),  # a key that is not there
+        (bucket, f"uploads/mallory/{asset_id}/x.png", etag, size),  # another owner's prefix
+        (bucket, grant["key"], "0" * 32, size),  # an ETag the object does not have
+        (bucket, grant["key"], etag, size + 1),  # a size the object does not have
+    ]
+    sns = aws("sns")
+    for forged_bucket, key, forged_etag, forged_size in forged:
+        event = object_created_event(
+            forged_bucket,
+            key,
+            etag=forged_etag,
+            size=forged_size,
+            when=time.time(),
+            region="us-east-1",
+            event_id="forged",
+        )
+        sns.publish(TopicArn=stack.resources.topic_arn, Message=json.dumps(event))
+    time.sleep(1)
+    wait_until_queues_drain(stack)
+    assert (catalog.get(asset_id) or Asset(asset_id)).to_item() == before
+    assert dlq_depth(stack) == dead_before
 
 
 def test_api_requires_a_valid_token(stack) -> None:

@@ -334,6 +334,38 @@ def reads(catalog: AnyCatalog) -> list[Any]:
     ]
 
 
+def an_asset_is_bound_to_one_source_key(catalog: AnyCatalog) -> list[Any]:
+    """Claims for a key other than the one the record is bound to (by its grant, or by its
+    first claim) are refused and write nothing; the bound key claims as before."""
+
+    def claim_key(asset_id: str, key: str, part: str = PART_RENDITIONS) -> ports.Claim:
+        return catalog.claim_part(
+            asset_id,
+            part,
+            owner=key.split("/")[1],
+            file_name="x.jpg",
+            source_key=key,
+            etag="e9",
+            size=10,
+            uploaded_at=5.0,
+            lease_s=60,
+            attempt=1,
+            holder="m",
+        )
+
+    claimed(catalog, PART_METADATA)
+    before = record(catalog)
+    other = claim_key("a1", "uploads/mallory/a1/x.jpg")
+    answers: list[Any] = [other.claimed, other.reason, record(catalog) == before]
+    catalog.create_pending("b1", "alice", "cat.jpg", "image/jpeg", 10, "uploads/alice/b1/cat.jpg")
+    pending = record(catalog, "b1")
+    refused = claim_key("b1", "uploads/alice/b1/other.jpg")
+    answers += [refused.claimed, refused.reason, record(catalog, "b1") == pending]
+    answers.append(claim_key("b1", "uploads/alice/b1/cat.jpg").claimed)
+    assert answers == [False, ports.Claim.OTHER_KEY, True] * 2 + [True]
+    return [*answers, record(catalog), record(catalog, "b1")]
+
+
 SCENARIOS: list[Scenario] = [
     finishing_in_either_order,
     lost_completion_answer,
@@ -348,6 +380,7 @@ SCENARIOS: list[Scenario] = [
     milestones_reported_once,
     renditions_requests,
     reads,
+    an_asset_is_bound_to_one_source_key,
 ]
 
 

@@ -72,7 +72,7 @@ def item(catalog: Catalog) -> dict:
 @pytest.mark.parametrize("first", [PART_METADATA, PART_RENDITIONS])
 @pytest.mark.parametrize("guess_last", [PART_METADATA, PART_RENDITIONS])
 def test_any_finishing_order_ends_ready_once(catalog: Catalog, first: str, guess_last: str) -> None:
-    catalog.create_pending("a1", "alice", "cat.jpg", "image/jpeg", 10, "k")
+    catalog.create_pending("a1", "alice", "cat.jpg", "image/jpeg", 10, "uploads/alice/a1/cat.jpg")
     assert state(catalog) == AssetState.PENDING
     for part in (PART_METADATA, PART_RENDITIONS):
         taken = claim(catalog, part)

@@ -80,13 +80,28 @@ def test_every_measurement_is_a_declared_metric_with_its_declared_dimensions() -
         (_report(part="metadata", results={"megapixels": 1.0}), None),
         (_report(status="error", code="error"), m.Milestone("FAILED", code="error")),
     ]
+    measured = [x for report, milestone in reports for x in m.part_measurements(report, milestone)]
+    measured += m.dropped_measurements(m.DroppedEvent("metadata", "foreign bucket"))
     seen = set()
-    for report, milestone in reports:
-        for x in m.part_measurements(report, milestone):
-            spec = m.METRICS_BY_NAME[x.name]
-            assert tuple(k for k, _ in x.dimensions) == spec.dimensions, x
-            seen.add(x.name)
+    for x in measured:
+        spec = m.METRICS_BY_NAME[x.name]
+        assert tuple(k for k, _ in x.dimensions) == spec.dimensions, x
+        seen.add(x.name)
     assert seen == set(m.METRICS_BY_NAME)
+
+
+def test_a_dropped_event_counts_one_drop_and_nothing_else() -> None:
+    got = m.dropped_measurements(m.DroppedEvent("renditions", "object missing", "a1"))
+    assert got == [m.Measurement(m.DROPPED_EVENTS, 1)]
+
+
+def test_metering_emits_a_dropped_event_without_asking_the_catalog() -> None:
+    from pipeline.usecases.metering import PartMetering
+
+    emitted: list[list[m.Measurement]] = []
+    metering = PartMetering(None, emitted.append)  # type: ignore[arg-type]
+    metering(m.DroppedEvent("metadata", "asset deleted"))
+    assert emitted == [[m.Measurement(m.DROPPED_EVENTS, 1)]]
 
 
 def _emf_lines(measurements: list[m.Measurement]) -> list[str]:

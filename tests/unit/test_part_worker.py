@@ -1,7 +1,7 @@
 """Every branch of `PartWorker.handle`, on the in-memory catalog and object store.
 
-Each test also says which catalog calls its path makes: the worker asks one question per step
-and reads nothing back.
+Each test also says which catalog calls its path makes: the worker reads the record once to
+check the event (`get`), then asks one question per step and reads nothing back.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class World:
         self.fake = FakeCatalog()
         self.catalog = CallLog(self.fake)
         self.store = FakeObjectStore()
-        self.store.put("up", self.key, b"source bytes")
+        self.store.put("up", self.key, b"source bytes", etag=etag)
         self.reports: list[PartReport] = []
         self.worker = PartWorker(
             SETTINGS.topology.queue(part),
@@ -60,12 +60,19 @@ class World:
             self.reports.append,
         )
 
-    def body(self, etag: str | None = None, when: float = 100.0, key: str | None = None) -> str:
+    def body(
+        self,
+        etag: str | None = None,
+        when: float = 100.0,
+        key: str | None = None,
+        bucket: str = "up",
+        size: int = 12,
+    ) -> str:
         event = object_created_event(
-            "up",
+            bucket,
             key or self.key,
             etag=etag or self.etag,
-            size=12,
+            size=size,
             when=when,
             region="us-east-1",
             event_id="same-id",
@@ -90,6 +97,12 @@ class World:
         }
         assert self.fake.claim_part(self.asset_id, part, **options).claimed
 
+    def grant(self, declared_size: int = 12) -> None:
+        """The record an upload grant leaves: PENDING, bound to this key."""
+        self.fake.create_pending(
+            self.asset_id, "alice", "cat.jpg", "image/jpeg", declared_size, self.key
+        )
+
     @property
     def asset(self) -> Any:
         return self.fake.get(self.asset_id)
@@ -103,7 +116,7 @@ def test_a_part_is_claimed_produced_and_completed() -> None:
     assert asset.state == AssetState.PROCESSING  # the renditions part is still to come
     assert asset.part(PART_METADATA).done_for("e1") and asset.runs_of(PART_METADATA) == 1
     assert asset.metadata == {"bytes": 12} and asset.owner == "alice"
-    assert world.catalog.calls == ["claim_part", "complete_part"]
+    assert world.catalog.calls == ["get", "claim_part", "complete_part"]
     assert [(r.status, r.asset_state, r.milestone_known) for r in world.reports] == [
         ("done", "PROCESSING", False)
     ]
@@ -118,7 +131,7 @@ def test_the_last_part_makes_the_asset_ready_and_knows_it_first() -> None:
     report = world.reports[0]
     assert report.asset_state == "READY" and report.milestone_known
     assert report.milestone is not None and report.milestone.uploaded_at == 100.0
-    assert world.catalog.calls == ["claim_part", "complete_part"]
+    assert world.catalog.calls == ["get", "claim_part", "complete_part"]
 
 
 def test_a_claim_lost_to_a_live_lease_does_nothing() -> None:
@@ -132,7 +145,7 @@ def test_a_claim_lost_to_a_live_lease_does_nothing() -> None:
     world.claim(holder="other")
     assert world.handle().detail == "in progress"
     assert produced == [] and world.reports == []
-    assert world.catalog.calls == ["claim_part"]
+    assert world.catalog.calls == ["get", "claim_part"]
 
 
 def test_an_expired_lease_is_taken_over() -> None:
@@ -146,32 +159,40 @@ def test_the_same_delivery_again_takes_its_own_lease_over() -> None:
     world = World()
     world.claim(holder="m1")  # the earlier attempt of this message died holding the part
     assert world.handle(receive_count=2, delivery="m1").status == "done"
-    assert world.catalog.calls == ["claim_part", "complete_part"]
+    assert world.catalog.calls == ["get", "claim_part", "complete_part"]
 
 
 def test_a_source_gone_fails_the_part_for_good() -> None:
     world = World()
-    world.store.objects.clear()
+    world.store.fail_downloads = SourceGone(world.key)  # deleted between the check and the read
     outcome = world.handle()
     assert outcome == Outcome(world.asset_id, "failed", GONE_MESSAGE)
     asset = world.asset
     assert asset.state == AssetState.FAILED and asset.failure.code == "gone"
     assert world.reports[0].status == "failed" and world.reports[0].asset_state == "FAILED"
-    assert world.catalog.calls == ["claim_part", "is_deleted", "fail_part"]
+    assert world.catalog.calls == ["get", "claim_part", "is_deleted", "fail_part"]
+
+
+def test_the_missing_object_of_a_pending_grant_fails_the_asset_as_deleted() -> None:
+    world = World()
+    world.grant()
+    world.store.objects.clear()
+    assert world.handle() == Outcome(world.asset_id, "failed", GONE_MESSAGE)
+    assert world.asset.state == AssetState.FAILED and world.asset.failure.code == "gone"
+    assert world.catalog.calls == ["get", "claim_part", "is_deleted", "fail_part"]
 
 
 def test_a_source_gone_because_the_asset_was_deleted_is_skipped() -> None:
     world = World()
 
-    class DeletedMeanwhile(FakeObjectStore):
-        def download_to_temp(self, bucket: str, key: str, max_bytes: int) -> Any:
-            world.fake.mark_deleted(world.asset_id)
-            raise SourceGone(key)
+    def deleted_meanwhile(bucket: str, key: str, max_bytes: int) -> Any:
+        world.fake.mark_deleted(world.asset_id)
+        raise SourceGone(key)
 
-    world.worker.store = DeletedMeanwhile()
+    world.store.download_to_temp = deleted_meanwhile  # type: ignore[method-assign]
     assert world.handle() == Outcome(world.asset_id, "skipped", "deleted")
     assert world.asset.state == AssetState.DELETED and world.reports == []
-    assert world.catalog.calls == ["claim_part", "is_deleted"]
+    assert world.catalog.calls == ["get", "claim_part", "is_deleted"]
 
 
 @pytest.mark.parametrize("first", ["done", "failed"])
@@ -184,7 +205,7 @@ def test_a_duplicate_delivery_of_an_ended_part_is_skipped(first: str) -> None:
     world = World(produce=produce)
     world.handle()
     assert world.handle(delivery="m2") == Outcome(world.asset_id, "skipped", first)
-    assert world.catalog.calls == ["claim_part"]  # the asset's state is up to date already
+    assert world.catalog.calls == ["get", "claim_part"]  # the asset's state is up to date already
     assert len(world.reports) == 1
 
 
@@ -194,7 +215,7 @@ def test_a_duplicate_brings_a_state_left_behind_up_to_date() -> None:
     world.fake.items[world.asset_id]["state"] = AssetState.PENDING.value  # a worker died
     assert world.handle(delivery="m2").detail == "done"
     assert world.asset.state == AssetState.PROCESSING
-    assert world.catalog.calls == ["claim_part", "refresh_state"]
+    assert world.catalog.calls == ["get", "claim_part", "refresh_state"]
 
 
 def test_a_poison_message_is_a_bad_event() -> None:
@@ -224,7 +245,9 @@ def test_bad_media_fails_the_part_for_good() -> None:
     assert asset.state == AssetState.FAILED
     assert asset.part(PART_METADATA).state == PartState.FAILED
     assert not asset.part(PART_METADATA).redrivable
-    assert world.catalog.calls == ["claim_part", "fail_part"]
+    # A rejection then reads whether every part has ended (the source is removed only then).
+    assert world.catalog.calls == ["get", "claim_part", "fail_part", "get"]
+    assert world.store.keys("up") == [world.key]  # the renditions part has not ended
 
 
 def test_an_oversized_source_is_rejected_media() -> None:
@@ -244,7 +267,7 @@ def test_a_transient_error_is_retried_then_fails_redrivable_on_the_last_delivery
     asset = world.asset
     assert asset.state == AssetState.PROCESSING
     assert asset.part(PART_METADATA).state == PartState.RETRY
-    assert world.catalog.calls == ["claim_part", "fail_part"]
+    assert world.catalog.calls == ["get", "claim_part", "fail_part"]
     assert (world.reports[-1].status, world.reports[-1].final) == ("error", False)
 
     with pytest.raises(ConnectionError):
@@ -269,7 +292,7 @@ def test_outputs_of_an_asset_deleted_while_processing_are_removed() -> None:
     world.worker.produce = produce
     assert world.handle() == Outcome(world.asset_id, "skipped", "deleted")
     assert world.store.keys("out") == []
-    assert world.catalog.calls == ["claim_part", "complete_part"]
+    assert world.catalog.calls == ["get", "claim_part", "complete_part"]
 
 
 def test_a_newer_upload_supersedes_the_result() -> None:
@@ -283,7 +306,7 @@ def test_a_newer_upload_supersedes_the_result() -> None:
     assert world.handle() == Outcome(world.asset_id, "skipped", "superseded")
     asset = world.asset
     assert asset.part(PART_METADATA).processing_for("e2") and asset.metadata is None
-    assert world.catalog.calls == ["claim_part", "complete_part"]
+    assert world.catalog.calls == ["get", "claim_part", "complete_part"]
 
 
 def test_a_completion_whose_answer_was_lost_is_done() -> None:
@@ -300,4 +323,4 @@ def test_a_completion_whose_answer_was_lost_is_done() -> None:
     assert world.asset.runs_of(PART_METADATA) == 1
     assert (world.reports[0].status, world.reports[0].asset_state) == ("done", "PROCESSING")
     assert not world.reports[0].milestone_known  # metering asks the catalog instead
-    assert world.catalog.calls == ["claim_part", "complete_part"]
+    assert world.catalog.calls == ["get", "claim_part", "complete_part"]

@@ -12,6 +12,7 @@ from PIL import Image
 from pipeline import media
 from pipeline.events import SourceObject, parse_work, rendition_request
 from pipeline.keys import new_asset_id, rendition_key, upload_key
+from pipeline.metrics import DroppedEvent
 from pipeline.ports import RenditionsClaim
 from pipeline.records import Asset, Rendition
 from pipeline.settings import Settings
@@ -52,6 +53,7 @@ class World:
                     {
                         "asset_id": self.asset_id,
                         "owner": "alice",
+                        "source_key": self.key,
                         "state": state,
                         "version": 4,
                         "part_renditions": {"state": "DONE", "etag": "e1"},
@@ -66,12 +68,14 @@ class World:
         self.store.put("up", self.key, jpeg())
         self.request = RenditionRequest(QUEUE, SETTINGS, self.store, self.catalog)
 
-    def body(self, *specs: media.RenditionSpec, etag: str = "e1") -> str:
-        source = SourceObject("up", self.key, etag, 100, None, 100.0)
+    def body(
+        self, *specs: media.RenditionSpec, etag: str = "e1", key: str = "", bucket: str = "up"
+    ) -> str:
+        source = SourceObject(bucket, key or self.key, etag, 100, None, 100.0)
         return rendition_request(source, [s.to_dict() for s in specs])
 
-    def handle(self, *specs: media.RenditionSpec, etag: str = "e1") -> Any:
-        return self.request.handle(parse_work(self.body(*specs, etag=etag)), 1)
+    def handle(self, *specs: media.RenditionSpec, **source: Any) -> Any:
+        return self.request.handle(parse_work(self.body(*specs, **source)), 1)
 
     def hold(self, want: str) -> None:
         held = self.fake.claim_renditions(self.asset_id, PART_RENDITIONS, "e1", want, 60)
@@ -210,3 +214,28 @@ def test_a_completion_superseded_by_a_newer_upload_is_skipped() -> None:
     assert world.handle(THUMB).detail == "superseded"
     assert world.catalog.calls == ["get", "claim_renditions", "complete_renditions"]
     assert world.asset.backfilled is None
+
+
+def test_a_request_naming_another_object_than_the_assets_source_renders_nothing() -> None:
+    world = World()
+    forged = upload_key("mallory", world.asset_id, "evil.jpg")
+    world.store.put("up", forged, jpeg())
+    outcome = world.handle(THUMB, key=forged)
+    assert (outcome.status, outcome.detail) == ("dropped", "not this asset's source")
+    assert world.store.keys("out") == [] and world.catalog.calls == ["get"]
+
+
+def test_the_renditions_worker_counts_a_dropped_request() -> None:
+    world = World()
+    reports: list[Any] = []
+    worker = PartWorker(QUEUE, SETTINGS, world.store, world.catalog, lambda *a: {}, reports.append)
+    body = world.body(THUMB, bucket="some-other-bucket")
+    assert worker.handle(body, 1, "m1").status == "dropped"
+    assert reports == [DroppedEvent(PART_RENDITIONS, "foreign bucket")]
+
+
+def test_a_request_naming_another_bucket_is_dropped_before_any_read() -> None:
+    world = World()
+    outcome = world.handle(THUMB, bucket="some-other-bucket")
+    assert (outcome.status, outcome.detail) == ("dropped", "foreign bucket")
+    assert world.store.keys("out") == [] and world.catalog.calls == []

@@ -42,7 +42,7 @@ def test_each_line_carries_the_keys_of_its_own_asset() -> None:
     world = World()  # one warm worker, two assets in one batch
     other_id = new_asset_id()
     other_key = upload_key("bob", other_id, "dog.jpg")
-    world.store.put("up", other_key, b"other bytes")
+    world.store.put("up", other_key, b"other bytes!", etag="e1")  # as its event describes it
     handler = sqs_handler(metadata_worker.logger, lambda: world.worker)
     output = io.StringIO()
     capture = logging.StreamHandler(output)
