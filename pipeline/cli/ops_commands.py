@@ -143,6 +143,14 @@ def register(subparsers: Any) -> None:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.set_defaults(func=cmd_bench_backfill)
 
+    cdn = bench_group(subparsers).add_parser(
+        "cdn-delete",
+        help="time how long a deleted rendition stays reachable through the local CDN",
+    )
+    cdn.add_argument("--rounds", type=int, default=10, help="uploads deleted (default: 10)")
+    cdn.add_argument("--json", metavar="FILE", help="write each round's figures to FILE")
+    cdn.set_defaults(func=cmd_bench_cdn_delete)
+
 
 def cmd_replay(args: argparse.Namespace, target: Target) -> int:
     use_case = composition.replay(get_settings())
@@ -267,6 +275,12 @@ def cmd_gc(args: argparse.Namespace, target: Target) -> int:
     ]
     _print(args, {**r, "keys": listed} if args.json else r, lines)
     return 0
+
+
+def cmd_bench_cdn_delete(args: argparse.Namespace) -> int:
+    from pipeline_dev.cdn_delete_bench import run_bench
+
+    return run_bench(rounds=args.rounds, json_path=args.json)
 
 
 def cmd_bench_backfill(args: argparse.Namespace) -> int:
