@@ -111,7 +111,12 @@ def register(subparsers: Any) -> None:
         description="StartMessageMoveTask where the endpoint has it; otherwise (and with --max) "
         "a client-side move that sends each batch before deleting it.",
     )
-    redrive.add_argument("--queue", action="append", metavar="NAME", help="renditions, metadata")
+    redrive.add_argument(
+        "--queue",
+        action="append",
+        metavar="NAME",
+        help="renditions, metadata (the default: both) or cdn-invalidations",
+    )
     redrive.add_argument("--max", type=int, default=None, help="move at most N messages a queue")
     redrive.add_argument("--dry-run", action="store_true", help="count what waits; move nothing")
     _target_args(redrive)
@@ -217,9 +222,9 @@ def cmd_backfill(args: argparse.Namespace, target: Target) -> int:
 def cmd_redrive(args: argparse.Namespace, target: Target) -> int:
     settings = get_settings()
     topology = settings.topology
+    specs = {q.name: q for q in (*topology.queues, topology.invalidations)}
     names = args.queue or [q.name for q in topology.queues]
-    known = {q.name for q in topology.queues}
-    unknown = sorted(set(names) - known)
+    unknown = sorted(set(names) - set(specs))
     if unknown:
         print(f"pipeline redrive: unknown queue {', '.join(unknown)}", file=sys.stderr)
         return 2
@@ -229,7 +234,7 @@ def cmd_redrive(args: argparse.Namespace, target: Target) -> int:
     try_move_task = not os.environ.get("AWS_ENDPOINT_URL")
     reports = []
     for name in names:
-        spec = next(q for q in topology.queues if q.name == name)
+        spec = specs[name]
         with ProgressBar(f"redrive {name}") as bar:
             report = use_case.run(
                 name,
