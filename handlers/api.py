@@ -164,7 +164,7 @@ def get_asset(asset_id: str) -> Response[str]:
 @app.delete("/assets/<asset_id>")
 def delete_asset(asset_id: str) -> Response[str]:
     s = services()
-    assets.delete_asset(asset_id, _owner(), s.settings, s.store, s.catalog)
+    assets.delete_asset(asset_id, _owner(), s.settings, s.store, s.catalog, s.invalidations)
     return Response(status_code=204, body="")
 
 

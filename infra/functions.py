@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.bundling import ARCHITECTURE, RUNTIME
 from infra.nag import acknowledge, acknowledge_wildcards, skip_check
 from pipeline.observability import METRICS_NAMESPACE, SERVICE
+from pipeline.topology import QueueSpec
 
 
 @dataclass(frozen=True)
@@ -35,13 +38,22 @@ class PipelineEnvironment:
     cdn_signing: str = "none"
     cloudfront_key_pair_id: str | None = None
     cloudfront_private_key_secret: str | None = None
+    # Deletions queue rendition prefixes here; the invalidator takes them off the distribution.
+    cdn_invalidation_queue_url: str | None = None
+    cdn_distribution_id: str | None = None
 
     def variables(self) -> dict[str, str]:
-        signing = {"PIPELINE_CDN_SIGNING": self.cdn_signing}
+        cdn = {"PIPELINE_CDN_SIGNING": self.cdn_signing}
         if self.cloudfront_key_pair_id and self.cloudfront_private_key_secret:
-            signing["PIPELINE_CLOUDFRONT_KEY_PAIR_ID"] = self.cloudfront_key_pair_id
-            signing["PIPELINE_CLOUDFRONT_PRIVATE_KEY_SECRET"] = self.cloudfront_private_key_secret
-        return signing | {
+            cdn["PIPELINE_CLOUDFRONT_KEY_PAIR_ID"] = self.cloudfront_key_pair_id
+            cdn["PIPELINE_CLOUDFRONT_PRIVATE_KEY_SECRET"] = self.cloudfront_private_key_secret
+        if self.cdn_invalidation_queue_url and self.cdn_distribution_id:
+            cdn |= {
+                "PIPELINE_CDN_INVALIDATION_QUEUE_URL": self.cdn_invalidation_queue_url,
+                "PIPELINE_CDN_INVALIDATION": "cloudfront",
+                "PIPELINE_CDN_DISTRIBUTION_ID": self.cdn_distribution_id,
+            }
+        return cdn | {
             "PIPELINE_PREFIX": self.prefix,
             "PIPELINE_UPLOADS_BUCKET": self.uploads_bucket,
             "PIPELINE_OUTPUTS_BUCKET": self.outputs_bucket,
@@ -151,6 +163,31 @@ class PipelineFunction(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(actions=actions, resources=resources, conditions=conditions)
         )
+
+    def consume(self, queue: sqs.IQueue, spec: QueueSpec) -> None:
+        """Fed by `queue` through an SQS event source that reports partial batch failures."""
+        self.function.add_event_source(
+            sources.SqsEventSource(
+                queue,
+                batch_size=spec.batch_size,
+                max_batching_window=Duration.seconds(spec.max_batching_window_s),
+                max_concurrency=spec.max_concurrency,
+                report_batch_item_failures=True,
+            )
+        )
+        self.without_dead_letter_queue(
+            "Only its SQS event source invokes the function, synchronously; failed "
+            "messages go to the queue's redrive DLQ, a function DLQ would never be used."
+        )
+        for mapping in self.function.node.find_all():
+            if isinstance(mapping, lambda_.CfnEventSourceMapping):
+                acknowledge(
+                    mapping,
+                    "Serverless-LambdaEventSourceMappingDestination",
+                    "OnFailure destinations exist only for stream and Kafka sources; for "
+                    "an SQS source the queue's redrive policy (to its DLQ after "
+                    f"{spec.max_receive_count} receives) is the failure destination.",
+                )
 
     def allow_list_under(self, bucket: s3.IBucket, prefix: str) -> None:
         """List the keys under one prefix of a bucket. With it, S3 answers a GetObject of a

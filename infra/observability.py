@@ -34,9 +34,13 @@ class Observability(Construct):
         api: apigw.HttpApi,
         api_function: PipelineFunction,
         distribution: cloudfront.IDistribution,
+        invalidation_dlq: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
-        queues: dict[str, sqs.IQueue] = {f"{topology.rule}-dlq": fanout.rule_dlq}
+        queues: dict[str, sqs.IQueue] = {
+            f"{topology.rule}-dlq": fanout.rule_dlq,
+            topology.invalidations.dlq_name: invalidation_dlq,
+        }
         for work in fanout.queues.values():
             queues[work.spec.name] = work.queue
             queues[work.spec.dlq_name] = work.dlq

@@ -3,9 +3,7 @@ partial batch failures and caps concurrency."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -13,7 +11,7 @@ from infra.catalog import Catalog
 from infra.config import StackConfig
 from infra.fanout import WorkQueue
 from infra.functions import PipelineEnvironment, PipelineFunction
-from infra.nag import acknowledge, acknowledge_wildcards, arn_ref
+from infra.nag import acknowledge_wildcards, arn_ref
 from pipeline.topology import PART_RENDITIONS, Topology
 
 
@@ -75,26 +73,5 @@ class Processing(Construct):
             )
             acknowledge_wildcards(worker.role, wildcards)
 
-            worker.function.add_event_source(
-                sources.SqsEventSource(
-                    work.queue,
-                    batch_size=spec.batch_size,
-                    max_batching_window=Duration.seconds(spec.max_batching_window_s),
-                    max_concurrency=spec.max_concurrency,
-                    report_batch_item_failures=True,
-                )
-            )
-            worker.without_dead_letter_queue(
-                "Only its SQS event source invokes the function, synchronously; failed "
-                "messages go to the queue's redrive DLQ, a function DLQ would never be used."
-            )
-            for mapping in worker.function.node.find_all():
-                if isinstance(mapping, lambda_.CfnEventSourceMapping):
-                    acknowledge(
-                        mapping,
-                        "Serverless-LambdaEventSourceMappingDestination",
-                        "OnFailure destinations exist only for stream and Kafka sources; for "
-                        "an SQS source the queue's redrive policy (to its DLQ after "
-                        f"{spec.max_receive_count} receives) is the failure destination.",
-                    )
+            worker.consume(work.queue, spec)
             self.workers[part] = worker

@@ -18,6 +18,7 @@ from infra.delivery import Delivery
 from infra.fanout import FanOut
 from infra.functions import PipelineEnvironment
 from infra.ingest import Ingest, UploadsBucket
+from infra.invalidation import InvalidationQueue, Invalidator
 from infra.nag import add_rule_packs
 from infra.observability import Observability
 from infra.processing import Processing
@@ -41,6 +42,7 @@ class MediaPipelineStack(Stack):
         self.delivery = Delivery(
             self, "Delivery", topology=topology, config=config, access_logs=logs.bucket
         )
+        self.invalidations = InvalidationQueue(self, "CdnInvalidation", topology=topology)
         self.uploads = UploadsBucket(self, "Uploads", config=config, access_logs=logs.bucket)
         uploads = self.uploads.bucket
 
@@ -51,6 +53,8 @@ class MediaPipelineStack(Stack):
             outputs_bucket=self.delivery.bucket.bucket_name,
             table=self.catalog.table.table_name,
             cdn_base_url=self.delivery.base_url,
+            cdn_invalidation_queue_url=self.invalidations.queue.queue_url,
+            cdn_distribution_id=self.delivery.distribution.distribution_id,
             **self._signing(config),
         )
         self.ingest = Ingest(
@@ -79,6 +83,17 @@ class MediaPipelineStack(Stack):
             code=code,
             environment=environment,
         )
+        # Deleted renditions leave the CDN: the API requests it, the invalidator does it.
+        self.invalidations.allow_requests_from(self.ingest.api_function)
+        self.invalidator = Invalidator(
+            self,
+            "CdnInvalidator",
+            requests=self.invalidations,
+            distribution=self.delivery.distribution,
+            code=code,
+            environment=environment,
+            log_retention_days=config.log_retention_days,
+        )
         self.replay = Replay(
             self, "Replay", topology=topology, uploads_bucket_name=uploads.bucket_name
         )
@@ -91,6 +106,7 @@ class MediaPipelineStack(Stack):
             api=self.ingest.api,
             api_function=self.ingest.api_function,
             distribution=self.delivery.distribution,
+            invalidation_dlq=self.invalidations.dlq,
         )
 
         if config.cdn_signed:
@@ -118,6 +134,10 @@ class MediaPipelineStack(Stack):
             ),
             keys.OUTPUT_REGION: (Aws.REGION, "Region of the stack"),
             keys.OUTPUT_PREFIX: (topology.prefix, "Prefix of the resource names"),
+            keys.OUTPUT_INVALIDATION_QUEUE_URL: (
+                self.invalidations.queue.queue_url,
+                "Queue of CDN invalidation requests (deleted renditions)",
+            ),
             "TopicArn": (self.fanout.topic.topic_arn, "Fan-out topic"),
             "ArchiveName": (self.replay.archive.archive_name, "Event archive, for replays"),
             "DashboardName": (

@@ -7,7 +7,7 @@ the same object store and the same CDN URLs for the same settings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -19,8 +19,10 @@ from pipeline.aws.queues import Queues
 from pipeline.aws.secrets import secret_bytes
 from pipeline.delivery import CloudFrontSigner, HmacSigner, UrlBuilder, UrlSigner
 from pipeline.metrics_emf import emit_emf
+from pipeline.ports import Cdn
 from pipeline.settings import Settings, get_settings
 from pipeline.topology import PART_RENDITIONS
+from pipeline.usecases.invalidation import Invalidator, QueuedInvalidations
 from pipeline.usecases.metering import PartMetering
 from pipeline.usecases.process_part import PartWorker
 from pipeline.usecases.produce import metadata_producer, rendition_producer
@@ -66,6 +68,45 @@ def url_signer(settings: Settings) -> UrlSigner | None:
     return None
 
 
+def invalidation_requests(settings: Settings) -> QueuedInvalidations:
+    return QueuedInvalidations(queues(settings), settings.cdn_invalidation_queue_url)
+
+
+# The embedded stack's local CDN, provided by its runtime (`pipeline.local` is not shipped to
+# Lambda, so nothing here may import it).
+_local_cdn: Callable[[Settings], Cdn] | None = None
+
+
+def provide_local_cdn(factory: Callable[[Settings], Cdn]) -> None:
+    global _local_cdn
+    _local_cdn = factory
+
+
+def cdn(settings: Settings) -> Cdn | None:
+    """Where the invalidator takes deleted renditions off: CloudFront, the local CDN, none."""
+    if settings.cdn_invalidation == "cloudfront":
+        if not settings.cdn_distribution_id:
+            raise ValueError(
+                "PIPELINE_CDN_INVALIDATION=cloudfront needs PIPELINE_CDN_DISTRIBUTION_ID"
+            )
+        from pipeline.aws.cloudfront import CloudFrontInvalidations
+
+        return CloudFrontInvalidations(settings.cdn_distribution_id)
+    if settings.cdn_invalidation == "local":
+        if _local_cdn is None:
+            raise ValueError(
+                "PIPELINE_CDN_INVALIDATION=local works only inside the embedded stack "
+                "(`pipeline up`), which provides the local CDN"
+            )
+        return _local_cdn(settings)
+    if settings.cdn_invalidation != "none":
+        raise ValueError(
+            "PIPELINE_CDN_INVALIDATION must be none, cloudfront or local, "
+            f"not {settings.cdn_invalidation!r}"
+        )
+    return None
+
+
 def url_builder(settings: Settings) -> UrlBuilder:
     return UrlBuilder(settings.cdn_base_url, url_signer(settings), settings.signed_url_ttl_s)
 
@@ -78,6 +119,7 @@ class Services:
     store: ObjectStore
     catalog: Catalog
     urls: UrlBuilder
+    invalidations: QueuedInvalidations
 
 
 def build_services(settings: Settings) -> Services:
@@ -86,6 +128,7 @@ def build_services(settings: Settings) -> Services:
         store=object_store(settings),
         catalog=catalog(settings),
         urls=url_builder(settings),
+        invalidations=invalidation_requests(settings),
     )
 
 
@@ -144,4 +187,12 @@ def garbage_collector(settings: Settings) -> GarbageCollector:
         catalog(settings),
         OutputObjects(settings.outputs_bucket, settings.region),
         settings.topology.renditions_prefix,
+        invalidation_requests(settings),
     )
+
+
+def invalidator(settings: Settings) -> Invalidator:
+    target = cdn(settings)
+    if target is None:
+        raise ValueError("the invalidator needs a CDN: set PIPELINE_CDN_INVALIDATION")
+    return Invalidator(target, scope=settings.topology.renditions_prefix)

@@ -71,10 +71,11 @@ def queue_metric(name: str, queue: str) -> Metric:
 
 
 def dead_letter_queues(topology: Topology) -> tuple[str, ...]:
-    """Logical names of every DLQ: each worker queue's, each SNS subscription's, the rule's."""
+    """Logical names of every DLQ: each worker queue's, each SNS subscription's, the rule's,
+    the CDN invalidator's."""
     names = [q.dlq_name for q in topology.queues]
     names += [f"{q.name}-subscription-dlq" for q in topology.queues]
-    return (*names, f"{topology.rule}-dlq")
+    return (*names, f"{topology.rule}-dlq", topology.invalidations.dlq_name)
 
 
 def function_names(topology: Topology) -> tuple[str, ...]:

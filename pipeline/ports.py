@@ -20,9 +20,12 @@ __all__ = [
     "BATCH",
     "DELETE_BATCH",
     "Catalog",
+    "Cdn",
+    "CdnBusy",
     "Claim",
     "Completion",
     "CompletionOutcome",
+    "InvalidationRequests",
     "Message",
     "MoveTask",
     "MoveTaskUnsupported",
@@ -341,6 +344,26 @@ class Queues(Protocol):
         ...
 
     def latest_move_task(self, source_arn: str) -> MoveTask | None: ...
+
+
+# -- CDN invalidations ---------------------------------------------------------------------------
+class CdnBusy(Exception):
+    """The CDN has as many invalidations in progress as it accepts: try again later."""
+
+
+class Cdn(Protocol):
+    def invalidate(self, paths: Sequence[str], reference: str) -> str:
+        """Start removing the cached copies of `paths` (`/renditions/<id>/*` wildcards); the
+        invalidation's id. The same `reference` again is the same request (idempotent).
+        CdnBusy when the CDN accepts no more for now."""
+        ...
+
+
+class InvalidationRequests(Protocol):
+    def request(self, prefixes: Sequence[str]) -> None:
+        """Ask for the CDN copies of every object under these key prefixes to go, once the
+        objects are gone from the bucket."""
+        ...
 
 
 # -- archive replays ------------------------------------------------------------------------------

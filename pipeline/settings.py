@@ -62,6 +62,13 @@ class Settings:
     cloudfront_key_pair_id: str | None = None
     cloudfront_private_key_secret: str | None = None  # Secrets Manager id of the PEM key
     signed_url_ttl_s: int = 3600
+    # Deleted renditions leave the CDN: deletions queue their prefixes here (empty: nowhere)...
+    cdn_invalidation_queue_url: str = ""
+    # ...and the invalidator takes them off "cloudfront" (the distribution), "local" (the local
+    # CDN at cdn_base_url, with its token) or "none".
+    cdn_invalidation: str = "none"
+    cdn_distribution_id: str | None = None
+    local_cdn_token: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,6 +99,10 @@ class Settings:
             cloudfront_private_key_secret=os.environ.get("PIPELINE_CLOUDFRONT_PRIVATE_KEY_SECRET")
             or None,
             signed_url_ttl_s=int(_env("PIPELINE_SIGNED_URL_TTL_S", "3600")),
+            cdn_invalidation_queue_url=_env("PIPELINE_CDN_INVALIDATION_QUEUE_URL", ""),
+            cdn_invalidation=_env("PIPELINE_CDN_INVALIDATION", "none"),
+            cdn_distribution_id=os.environ.get("PIPELINE_CDN_DISTRIBUTION_ID") or None,
+            local_cdn_token=os.environ.get("PIPELINE_LOCAL_CDN_TOKEN") or None,
         )
 
 

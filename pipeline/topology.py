@@ -14,6 +14,8 @@ from typing import Any
 PART_RENDITIONS = "renditions"
 PART_METADATA = "metadata"
 PARTS = (PART_RENDITIONS, PART_METADATA)
+# The CDN invalidator's queue: rendition prefixes of deleted assets (not an asset part).
+CDN_INVALIDATIONS = "cdn-invalidations"
 
 # Receives of a message before SQS dead-letters it. Lambda's SQS poller counts a receive it
 # could not hand to a throttled function too (a new account's concurrency quota can be 10,
@@ -107,6 +109,23 @@ class Topology:
             owner_index="by-owner",
             owner_index_partition_key="owner",
             owner_index_sort_key="created_at",
+        )
+    )
+    # Rendition prefixes whose CDN copies must go (deleted assets, collected garbage), drained
+    # in batches by the invalidator (`pipeline/usecases/invalidation.py`). Not subscribed to
+    # the uploads topic. Concurrency 2 is the least an SQS event source allows; CloudFront
+    # refusing more work in progress sends a batch back, so it gets many receives.
+    invalidations: QueueSpec = field(
+        default_factory=lambda: QueueSpec(
+            name=CDN_INVALIDATIONS,
+            part=CDN_INVALIDATIONS,
+            handler="handlers.cdn_invalidator.handler",
+            batch_size=100,
+            max_batching_window_s=10,
+            function_timeout_s=60,
+            max_receive_count=20,
+            max_concurrency=2,
+            memory_mb=256,
         )
     )
     api_handler: str = "handlers.api.handler"

@@ -24,6 +24,8 @@ OUTPUT_TABLE = "TableName"
 OUTPUT_CDN_DOMAIN = "CdnDomainName"
 OUTPUT_REGION = "Region"
 OUTPUT_PREFIX = "Prefix"
+# Optional: `pipeline gc` requests the CDN invalidation of what it deletes there.
+OUTPUT_INVALIDATION_QUEUE_URL = "CdnInvalidationQueueUrl"
 REQUIRED_OUTPUTS = (
     OUTPUT_API_URL,
     OUTPUT_UPLOADS_BUCKET,
@@ -47,6 +49,7 @@ class StackOutputs:
     table_name: str
     cdn_domain: str
     prefix: str | None = None
+    invalidation_queue_url: str | None = None
 
     @property
     def cdn_base_url(self) -> str:
@@ -64,6 +67,8 @@ class StackOutputs:
         }
         if self.prefix:
             env["PIPELINE_PREFIX"] = self.prefix
+        if self.invalidation_queue_url:
+            env["PIPELINE_CDN_INVALIDATION_QUEUE_URL"] = self.invalidation_queue_url
         return env
 
 
@@ -106,4 +111,5 @@ def outputs_from_stack(stack: dict[str, Any], region: str) -> StackOutputs:
         table_name=outputs[OUTPUT_TABLE],
         cdn_domain=outputs[OUTPUT_CDN_DOMAIN],
         prefix=outputs.get(OUTPUT_PREFIX) or None,
+        invalidation_queue_url=outputs.get(OUTPUT_INVALIDATION_QUEUE_URL) or None,
     )

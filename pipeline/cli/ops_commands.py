@@ -111,7 +111,12 @@ def register(subparsers: Any) -> None:
         description="StartMessageMoveTask where the endpoint has it; otherwise (and with --max) "
         "a client-side move that sends each batch before deleting it.",
     )
-    redrive.add_argument("--queue", action="append", metavar="NAME", help="renditions, metadata")
+    redrive.add_argument(
+        "--queue",
+        action="append",
+        metavar="NAME",
+        help="renditions, metadata (the default: both) or cdn-invalidations",
+    )
     redrive.add_argument("--max", type=int, default=None, help="move at most N messages a queue")
     redrive.add_argument("--dry-run", action="store_true", help="count what waits; move nothing")
     _target_args(redrive)
@@ -142,6 +147,14 @@ def register(subparsers: Any) -> None:
     )
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.set_defaults(func=cmd_bench_backfill)
+
+    cdn = bench_group(subparsers).add_parser(
+        "cdn-delete",
+        help="time how long a deleted rendition stays reachable through the local CDN",
+    )
+    cdn.add_argument("--rounds", type=int, default=10, help="uploads deleted (default: 10)")
+    cdn.add_argument("--json", metavar="FILE", help="write each round's figures to FILE")
+    cdn.set_defaults(func=cmd_bench_cdn_delete)
 
 
 def cmd_replay(args: argparse.Namespace, target: Target) -> int:
@@ -209,9 +222,9 @@ def cmd_backfill(args: argparse.Namespace, target: Target) -> int:
 def cmd_redrive(args: argparse.Namespace, target: Target) -> int:
     settings = get_settings()
     topology = settings.topology
+    specs = {q.name: q for q in (*topology.queues, topology.invalidations)}
     names = args.queue or [q.name for q in topology.queues]
-    known = {q.name for q in topology.queues}
-    unknown = sorted(set(names) - known)
+    unknown = sorted(set(names) - set(specs))
     if unknown:
         print(f"pipeline redrive: unknown queue {', '.join(unknown)}", file=sys.stderr)
         return 2
@@ -221,7 +234,7 @@ def cmd_redrive(args: argparse.Namespace, target: Target) -> int:
     try_move_task = not os.environ.get("AWS_ENDPOINT_URL")
     reports = []
     for name in names:
-        spec = next(q for q in topology.queues if q.name == name)
+        spec = specs[name]
         with ProgressBar(f"redrive {name}") as bar:
             report = use_case.run(
                 name,
@@ -267,6 +280,12 @@ def cmd_gc(args: argparse.Namespace, target: Target) -> int:
     ]
     _print(args, {**r, "keys": listed} if args.json else r, lines)
     return 0
+
+
+def cmd_bench_cdn_delete(args: argparse.Namespace) -> int:
+    from pipeline_dev.cdn_delete_bench import run_bench
+
+    return run_bench(rounds=args.rounds, json_path=args.json)
 
 
 def cmd_bench_backfill(args: argparse.Namespace) -> int:

@@ -4,12 +4,19 @@ An edge cache (LRU, bounded in bytes) sits in front of the bucket and says `X-Ca
 `Miss`; answers carry the object's Content-Type, Cache-Control and ETag, honour
 If-None-Match (304), HEAD and single byte ranges (206/416), and, when URL signing is on,
 refuse unsigned or expired URLs (403).
+
+`POST /_cdn/invalidations` (`{"paths": ["/renditions/<id>/*", ...]}`, with the stack's bearer
+token) plays CloudFront's CreateInvalidation: it drops the matching copies from the edge cache
+before answering, so the invalidation is complete when the call returns.
 """
 
 from __future__ import annotations
 
+import hmac
+import json
 import re
 import threading
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +29,8 @@ from pipeline.delivery import HmacSigner
 from pipeline.local.serving import LocalHTTPServer, LocalRequestHandler
 
 DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
+INVALIDATIONS_PATH = "/_cdn/invalidations"
+MAX_INVALIDATION_BODY = 1024 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -58,6 +67,19 @@ class EdgeCache:
             while self._size > self.max_bytes:
                 _, evicted = self._items.popitem(last=False)
                 self._size -= len(evicted.body)
+
+    def purge(self, path: str) -> int:
+        """Drop the copies an invalidation path names: one key, or every key under a prefix
+        for a path ending in `*` (CloudFront's wildcard). The number dropped."""
+        key = unquote(path.lstrip("/"))
+        with self._lock:
+            if key.endswith("*"):
+                doomed = [k for k in self._items if k.startswith(key[:-1])]
+            else:
+                doomed = [key] if key in self._items else []
+            for name in doomed:
+                self._size -= len(self._items.pop(name).body)
+        return len(doomed)
 
 
 def byte_range(header: str, length: int) -> tuple[int, int] | None:
@@ -149,6 +171,42 @@ class _CdnHandler(LocalRequestHandler):
 
     do_HEAD = do_GET
 
+    def _refuse(self, status: int, text: str) -> None:
+        # The body may be unread: the connection cannot carry another request.
+        self.close_connection = True
+        body = f"{text}\n".encode()
+        self._reply(status, {"Content-Type": "text/plain", "Connection": "close"}, body)
+
+    def do_POST(self) -> None:
+        token = self.server.invalidation_token
+        if urlsplit(self.path).path != INVALIDATIONS_PATH or not token:
+            self._refuse(404, "not found")
+            return
+        given = self.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            self._refuse(403, "invalidations need the stack's token")
+            return
+        length_header = self.headers.get("Content-Length") or "0"
+        length = int(length_header) if length_header.isdigit() else 0
+        if not 0 < length <= MAX_INVALIDATION_BODY:
+            self._refuse(400, "the body must be a JSON document of paths")
+            return
+        try:
+            paths = json.loads(self.rfile.read(length))["paths"]
+        except (ValueError, KeyError, TypeError):
+            paths = None
+        if not isinstance(paths, list) or not all(
+            isinstance(p, str) and p.startswith("/") and "*" not in p[:-1] for p in paths
+        ):
+            self._refuse(400, 'the body must be {"paths": ["/key", "/prefix/*", ...]}')
+            return
+        purged = sum(self.server.cache.purge(p) for p in paths)
+        answer = {
+            "Invalidation": {"Id": uuid.uuid4().hex, "Status": "Completed", "Paths": paths},
+            "Purged": purged,
+        }
+        self._reply(201, {"Content-Type": "application/json"}, json.dumps(answer).encode())
+
 
 class CdnServer(LocalHTTPServer):
     def __init__(
@@ -158,10 +216,12 @@ class CdnServer(LocalHTTPServer):
         bucket: str,
         signer: HmacSigner | None = None,
         cache: EdgeCache | None = None,
+        invalidation_token: str = "",
     ) -> None:
         super().__init__(address, _CdnHandler)
         self.store: Any = store
         self.bucket = bucket
         self.signer = signer
         self.cache = cache or EdgeCache()
+        self.invalidation_token = invalidation_token  # none: no invalidation endpoint
         self.observer: Any = None  # called with hit: bool for each request that reaches a key

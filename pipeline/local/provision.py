@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.aws.clients import client
-from pipeline.topology import Topology
+from pipeline.topology import QueueSpec, Topology
 
 
 @dataclass
@@ -17,6 +17,8 @@ class Provisioned:
     dlq_urls: dict[str, str] = field(default_factory=dict)  # queue name -> its DLQ url
     topic_arn: str = ""
     archive_arn: str = ""
+    # The CDN invalidator's queue (not subscribed to the topic): url, arn, its DLQ's url.
+    invalidations: tuple[str, str, str] = ("", "", "")
 
 
 def provision(
@@ -60,26 +62,7 @@ def provision(
 
     out.topic_arn = sns.create_topic(Name=topology.topic_name)["TopicArn"]
     for queue in topology.queues:
-        dlq_url = sqs.create_queue(
-            QueueName=topology.name(queue.dlq_name),
-            Attributes={"MessageRetentionPeriod": str(queue.dlq_retention_s)},
-        )["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        url = sqs.create_queue(
-            QueueName=topology.name(queue.name),
-            Attributes={
-                "VisibilityTimeout": str(queue.visibility_timeout_s),
-                "MessageRetentionPeriod": str(queue.retention_s),
-                "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}
-                ),
-            },
-        )["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        url, arn, dlq_url = _queue_with_dlq(sqs, topology, queue)
         sns.subscribe(
             TopicArn=out.topic_arn,
             Protocol="sqs",
@@ -89,6 +72,7 @@ def provision(
         out.queue_urls[queue.name] = url
         out.queue_arns[queue.name] = arn
         out.dlq_urls[queue.name] = dlq_url
+    out.invalidations = _queue_with_dlq(sqs, topology, topology.invalidations)
 
     events.put_rule(
         Name=topology.rule_name,
@@ -113,6 +97,31 @@ def provision(
 
     ddb.create_table(**table_definition(topology))
     return out
+
+
+def _queue_with_dlq(sqs: Any, topology: Topology, queue: QueueSpec) -> tuple[str, str, str]:
+    """A queue and its redrive DLQ, as the topology declares them: (url, arn, DLQ url)."""
+    dlq_url = sqs.create_queue(
+        QueueName=topology.name(queue.dlq_name),
+        Attributes={"MessageRetentionPeriod": str(queue.dlq_retention_s)},
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    url = sqs.create_queue(
+        QueueName=topology.name(queue.name),
+        Attributes={
+            "VisibilityTimeout": str(queue.visibility_timeout_s),
+            "MessageRetentionPeriod": str(queue.retention_s),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}
+            ),
+        },
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return str(url), str(arn), str(dlq_url)
 
 
 def table_definition(topology: Topology) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from pipeline.aws.clients import client
-from pipeline.local import faults
+from pipeline.local import cdn_invalidations, faults
 from pipeline.local.emf import capture_worker_stdout
 from pipeline.local.lambda_context import LocalLambdaContext
 from pipeline.topology import QueueSpec
@@ -56,6 +56,7 @@ def _init_worker(env: dict[str, str], log_path: str | None, handlers: tuple[str,
     # moto does not turn EMF lines into metrics: the worker's stdout does (pipeline.local.emf).
     capture_worker_stdout(env.get("AWS_REGION"))
     faults.register()
+    cdn_invalidations.register()
     # The init phase of a Lambda container: the handlers' modules (Pillow, the SDK's clients)
     # load when the process starts, not on the first event. A module that fails to load fails
     # its invocations instead, with the error, as before.

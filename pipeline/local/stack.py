@@ -59,6 +59,7 @@ class LocalStack:
         self.options = options or StackOptions()
         self.jwt_secret = devauth.new_secret()
         self.signing_secret = devauth.new_secret()
+        self.cdn_token = devauth.new_secret()  # invalidations of the local CDN's edge cache
         self.resources = Provisioned()
         self.access = LocalAccess(remote=not is_loopback(self.options.host))
         for origin in self.options.cors_origins:
@@ -92,10 +93,13 @@ class LocalStack:
         cdn_port = port + 2 if opts.port else 0
 
         signer = HmacSigner(self.signing_secret.encode()) if opts.signed_urls else None
-        self._cdn_server = CdnServer((opts.host, cdn_port), None, "", signer=signer)
+        self._cdn_server = CdnServer(
+            (opts.host, cdn_port), None, "", signer=signer, invalidation_token=self.cdn_token
+        )
         self.cdn_url = f"http://{opts.host}:{self._cdn_server.server_address[1]}"
         self._set_env(self.env())
         self.resources = provision(opts.topology, opts.region, cors_origins=["*"])
+        self._set_env(self.env())  # now with the invalidation queue's URL
         services = composition.services()
         self._cdn_server.store = services.store
         self._cdn_server.bucket = opts.topology.outputs_bucket_name
@@ -183,6 +187,9 @@ class LocalStack:
             "PIPELINE_CDN_BASE_URL": self.cdn_url,
             "PIPELINE_DEV_JWT_SECRET": self.jwt_secret,
             "POWERTOOLS_METRICS_NAMESPACE": "MediaPipeline",
+            "PIPELINE_CDN_INVALIDATION_QUEUE_URL": self.resources.invalidations[0],
+            "PIPELINE_CDN_INVALIDATION": "local",
+            "PIPELINE_LOCAL_CDN_TOKEN": self.cdn_token,
             **(
                 {"PIPELINE_CDN_SIGNING": "hmac", "PIPELINE_CDN_SIGNING_SECRET": self.signing_secret}
                 if self.options.signed_urls
@@ -202,13 +209,17 @@ class LocalStack:
         composition.services.cache_clear()
 
     def _event_sources(self) -> list[EventSource]:
+        invalidations_url, invalidations_arn, _ = self.resources.invalidations
         return [
-            EventSource(
-                queue=queue,
-                url=self.resources.queue_urls[queue.name],
-                arn=self.resources.queue_arns[queue.name],
-            )
-            for queue in self.options.topology.queues
+            *(
+                EventSource(
+                    queue=queue,
+                    url=self.resources.queue_urls[queue.name],
+                    arn=self.resources.queue_arns[queue.name],
+                )
+                for queue in self.options.topology.queues
+            ),
+            EventSource(self.options.topology.invalidations, invalidations_url, invalidations_arn),
         ]
 
     def allow_origin(self, origin: str) -> None:

@@ -12,7 +12,7 @@ from pipeline.errors import InvalidInput, UnknownAsset
 from pipeline.json_input import parse_json
 from pipeline.keys import is_asset_id, renditions_prefix, source_prefix
 from pipeline.model import AssetState
-from pipeline.ports import Catalog, ObjectStore
+from pipeline.ports import Catalog, InvalidationRequests, ObjectStore
 from pipeline.records import Asset
 from pipeline.settings import Settings
 from pipeline.topology import PARTS, TOPOLOGY
@@ -125,9 +125,16 @@ def list_assets(
 
 
 def delete_asset(
-    asset_id: str, owner: str, settings: Settings, store: ObjectStore, catalog: Catalog
+    asset_id: str,
+    owner: str,
+    settings: Settings,
+    store: ObjectStore,
+    catalog: Catalog,
+    invalidations: InvalidationRequests,
 ) -> None:
-    """Remove the source, the renditions and the record. Deleting twice is harmless."""
+    """Remove the source, the renditions and the record, then the CDN's copies of the
+    renditions (requested once the objects are gone, so the CDN cannot fetch them again).
+    Deleting twice is harmless."""
     asset = catalog.get(asset_id) if is_asset_id(asset_id) else None
     if asset is None or not asset.owned_by(owner):
         raise UnknownAsset(asset_id)
@@ -135,3 +142,4 @@ def delete_asset(
         catalog.mark_deleted(asset_id)
     store.delete_prefix(settings.uploads_bucket, source_prefix(owner, asset_id))
     store.delete_prefix(settings.outputs_bucket, renditions_prefix(asset_id))
+    invalidations.request([renditions_prefix(asset_id)])

@@ -4,7 +4,8 @@ Rendition keys are immutable (source tag and spec fingerprint are in the key), s
 or a re-uploaded source leaves the old objects behind once the catalog has moved on. Objects are
 listed in key order, which groups them by asset, and each asset's record decides: keys it points
 at stay, the rest go. Assets with work in flight are left alone, and so is any object younger
-than `min_age_s` (a worker may have written it and not yet recorded it).
+than `min_age_s` (a worker may have written it and not yet recorded it). Once objects are
+deleted, the CDN copies under their assets' rendition prefixes are invalidated.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.ports import DELETE_BATCH, Catalog, OutputObjects, StoredObject
+from pipeline.ports import DELETE_BATCH, Catalog, InvalidationRequests, OutputObjects, StoredObject
 from pipeline.usecases.progress import OnProgress, Progress, ignore
 
 
@@ -27,16 +28,24 @@ class GcReport:
     deleted: int = 0
     assets_busy: int = 0  # assets skipped because work is in flight
     too_young: int = 0
+    invalidated: int = 0  # assets whose rendition prefix was sent for CDN invalidation
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 class GarbageCollector:
-    def __init__(self, catalog: Catalog, objects: OutputObjects, prefix: str) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        objects: OutputObjects,
+        prefix: str,
+        invalidations: InvalidationRequests | None = None,
+    ) -> None:
         self.catalog = catalog
         self.objects = objects
         self.prefix = prefix
+        self.invalidations = invalidations
 
     def run(
         self,
@@ -52,6 +61,11 @@ class GarbageCollector:
         group: list[StoredObject] = []
         group_asset = ""
 
+        def delete_doomed() -> None:
+            report.deleted += self.objects.delete(doomed)
+            self._invalidate(doomed, report)
+            doomed.clear()
+
         def settle() -> None:
             for obj in self._garbage(group_asset, group, now, min_age_s, report):
                 report.garbage += 1
@@ -61,12 +75,11 @@ class GarbageCollector:
                 if not dry_run:
                     doomed.append(obj.key)
             if len(doomed) >= DELETE_BATCH:
-                report.deleted += self.objects.delete(doomed)
-                doomed.clear()
+                delete_doomed()
 
         for obj in self.objects.iter_objects(self.prefix):
             report.objects += 1
-            asset_id = obj.key[len(self.prefix) :].split("/", 1)[0]
+            asset_id = self._asset_of(obj.key)
             if asset_id != group_asset and group:
                 settle()
                 group = []
@@ -77,9 +90,19 @@ class GarbageCollector:
         if group:
             settle()
         if doomed:
-            report.deleted += self.objects.delete(doomed)
+            delete_doomed()
         on_progress(Progress(report.objects, report.objects, f"{report.garbage} garbage"))
         return report
+
+    def _asset_of(self, key: str) -> str:
+        return key[len(self.prefix) :].split("/", 1)[0]
+
+    def _invalidate(self, deleted: list[str], report: GcReport) -> None:
+        if self.invalidations is None:
+            return
+        prefixes = sorted({f"{self.prefix}{self._asset_of(key)}/" for key in deleted})
+        self.invalidations.request(prefixes)
+        report.invalidated += len(prefixes)
 
     def _garbage(
         self,

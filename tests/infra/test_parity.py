@@ -53,7 +53,13 @@ def embedded() -> Iterator[Embedded]:
                 client(s, REGION) for s in ("sqs", "sns", "events", "dynamodb")
             )
             queues = {}
-            for url in [*out.queue_urls.values(), *out.dlq_urls.values()]:
+            invalidations, _, invalidations_dlq = out.invalidations
+            for url in [
+                *out.queue_urls.values(),
+                *out.dlq_urls.values(),
+                invalidations,
+                invalidations_dlq,
+            ]:
                 attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
                 queues[url.rsplit("/", 1)[-1]] = attrs["Attributes"]
             subscriptions = {}
@@ -136,7 +142,7 @@ def test_subscriptions_are_the_same(synth: Synth, embedded: Embedded) -> None:
 def test_queue_settings_are_the_same(synth: Synth, embedded: Embedded) -> None:
     template = _template_queues(synth)
     ids = {k: name for name, (k, _) in template.items()}
-    for spec in TOPOLOGY.queues:
+    for spec in (*TOPOLOGY.queues, TOPOLOGY.invalidations):
         for name in (TOPOLOGY.name(spec.name), TOPOLOGY.name(spec.dlq_name)):
             _, cloud = template[name]
             laptop = embedded.queues[name]

@@ -14,9 +14,10 @@ from tests.infra.conftest import Synth, resolve_ref
 
 EXPECTED_COUNTS = {
     "AWS::S3::Bucket": 3,  # uploads, outputs, access logs
-    "AWS::SQS::Queue": 7,  # per worker: queue, DLQ, subscription DLQ; plus the rule's DLQ
-    "AWS::Lambda::Function": 3,  # API, renditions worker, metadata worker
-    "AWS::Lambda::EventSourceMapping": 2,
+    # per worker: queue, DLQ, subscription DLQ; the rule's DLQ; the CDN invalidator's queue, DLQ
+    "AWS::SQS::Queue": 9,
+    "AWS::Lambda::Function": 4,  # API, renditions worker, metadata worker, CDN invalidator
+    "AWS::Lambda::EventSourceMapping": 3,
     "AWS::SNS::Topic": 2,  # fan-out, alarms
     "AWS::SNS::Subscription": 2,
     "AWS::Events::Rule": 1,
@@ -29,9 +30,9 @@ EXPECTED_COUNTS = {
     "AWS::ApiGatewayV2::Authorizer": 1,
     "AWS::KMS::Key": 2,  # one per topic
     "AWS::CloudWatch::Dashboard": 1,
-    # one per DLQ (5), oldest message age and error rate per worker queue (2 + 2), throttles
+    # one per DLQ (6), oldest message age and error rate per worker queue (2 + 2), throttles
     # per function (3), API 5xx (1)
-    "AWS::CloudWatch::Alarm": 13,
+    "AWS::CloudWatch::Alarm": 14,
     "AWS::CloudFront::MonitoringSubscription": 1,  # the cache hit rate metric
 }
 
@@ -369,7 +370,11 @@ def test_queues_survive_throttled_receives_before_dead_lettering(synth: Synth) -
 
 def test_functions_are_arm64_on_a_current_python_with_powertools_settings(synth: Synth) -> None:
     functions = _functions_by_handler(synth)
-    assert set(functions) == {TOPOLOGY.api_handler, *(q.handler for q in TOPOLOGY.queues)}
+    assert set(functions) == {
+        TOPOLOGY.api_handler,
+        *(q.handler for q in TOPOLOGY.queues),
+        TOPOLOGY.invalidations.handler,
+    }
     for handler, (_, props) in functions.items():
         assert props["Architectures"] == ["arm64"], handler
         assert props["Runtime"] == "python3.14", handler
@@ -398,7 +403,7 @@ def test_function_memory_and_timeout_come_from_the_topology(synth: Synth) -> Non
     functions = _functions_by_handler(synth)
     _, api = functions[TOPOLOGY.api_handler]
     assert (api["MemorySize"], api["Timeout"]) == (TOPOLOGY.api_memory_mb, TOPOLOGY.api_timeout_s)
-    for spec in TOPOLOGY.queues:
+    for spec in (*TOPOLOGY.queues, TOPOLOGY.invalidations):
         _, props = functions[spec.handler]
         assert (props["MemorySize"], props["Timeout"]) == (spec.memory_mb, spec.function_timeout_s)
 
@@ -412,7 +417,7 @@ def test_event_sources_report_partial_failures_and_bound_concurrency(synth: Synt
         resolve_ref(m["Properties"]["EventSourceArn"]): m["Properties"]
         for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
     }
-    for spec in TOPOLOGY.queues:
+    for spec in (*TOPOLOGY.queues, TOPOLOGY.invalidations):
         queue_id = queue_ids[TOPOLOGY.name(spec.name)]
         mapping = mappings[queue_id]
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -487,6 +492,12 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
             _bucket_arn_under(outputs, TOPOLOGY.renditions_prefix),
         ],
         "s3:DeleteObject": [uploads_objects, renditions_objects],
+        # ...and then the CDN invalidation of the renditions
+        "sqs:SendMessage": [
+            json.dumps(
+                {"Fn::GetAtt": [queue_ids[TOPOLOGY.name(TOPOLOGY.invalidations.name)], "Arn"]}
+            )
+        ],
         **{
             a: [table, index]
             for a in (

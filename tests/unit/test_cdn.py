@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import urllib3
 from botocore.exceptions import ClientError
 
 from pipeline.delivery import HmacSigner, UrlBuilder
-from pipeline.local.cdn import CdnServer, EdgeCache, byte_range
+from pipeline.local.cdn import INVALIDATIONS_PATH, CachedObject, CdnServer, EdgeCache, byte_range
 
 BODY = bytes(range(256)) * 40  # 10,240 bytes
 
@@ -33,9 +34,15 @@ class FakeStore:
         }
 
 
-def serve(signer: HmacSigner | None = None) -> Iterator[tuple[str, FakeStore]]:
+def serve(signer: HmacSigner | None = None, token: str = "") -> Iterator[tuple[str, FakeStore]]:
     store = FakeStore()
-    server = CdnServer(("127.0.0.1", 0), store, "outputs", signer=signer)  # type: ignore[arg-type]
+    server = CdnServer(
+        ("127.0.0.1", 0),
+        store,  # type: ignore[arg-type]
+        "outputs",
+        signer=signer,
+        invalidation_token=token,
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", store
@@ -138,3 +145,48 @@ def test_hmac_signature_binds_path_and_expiry() -> None:
     query = url.split("?", 1)[1]
     assert signer.verify("/renditions/a.webp", query) is None
     assert signer.verify("/renditions/b.webp", query) == "bad signature"
+
+
+# -- invalidations ------------------------------------------------------------------------------
+def test_edge_cache_purges_a_key_or_a_prefix() -> None:
+    cache = EdgeCache(max_bytes=1000)
+    item = CachedObject(b"x" * 10, "image/webp", "public", '"e"')
+    for key in ("renditions/a/1.webp", "renditions/a/2.webp", "renditions/ab/1.webp", "x"):
+        cache.put(key, item)
+    assert cache.purge("/renditions/a/*") == 2
+    assert cache.purge("/x") == 1 and cache.purge("/x") == 0
+    assert cache.get("renditions/ab/1.webp") is not None
+    assert cache.purge("/renditions/a*") == 1
+    assert cache._size == 0
+
+
+def invalidate(base: str, body: object, token: str | None = "t0ken") -> urllib3.BaseHTTPResponse:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return HTTP.request(
+        "POST", base + INVALIDATIONS_PATH, body=json.dumps(body).encode(), headers=headers
+    )
+
+
+def test_an_invalidation_empties_the_edge_cache_before_it_answers() -> None:
+    for base, store in serve(token="t0ken"):
+        assert HTTP.request("GET", base + URL).headers["X-Cache"].startswith("Miss")
+        assert HTTP.request("GET", base + URL).headers["X-Cache"].startswith("Hit")
+        answer = invalidate(base, {"paths": ["/renditions/a/*"]})
+        assert answer.status == 201
+        assert json.loads(answer.data)["Invalidation"]["Status"] == "Completed"
+        assert json.loads(answer.data)["Purged"] == 1
+        assert HTTP.request("GET", base + URL).headers["X-Cache"].startswith("Miss")
+        assert store.gets == 2
+
+
+def test_invalidations_need_the_token_and_a_well_formed_body() -> None:
+    for base, _ in serve(token="t0ken"):
+        assert invalidate(base, {"paths": ["/a/*"]}, token=None).status == 403
+        assert invalidate(base, {"paths": ["/a/*"]}, token="wrong").status == 403
+        for bad in ({}, {"paths": "/a/*"}, {"paths": ["a/*"]}, {"paths": ["/a*/b"]}, [1]):
+            assert invalidate(base, bad).status == 400
+        assert HTTP.request("POST", base + "/elsewhere").status == 404
+    for base, _ in serve():  # no token: no invalidation endpoint at all
+        assert invalidate(base, {"paths": ["/a/*"]}).status == 404
