@@ -57,7 +57,6 @@ def _query(name: str) -> str | None:
     return (app.current_event.query_string_parameters or {}).get(name)
 
 
-@app.exception_handler(PipelineError)
 def _problem(error: PipelineError) -> Response[str]:
     problem = problem_for(error)
     return Response(
@@ -65,6 +64,10 @@ def _problem(error: PipelineError) -> Response[str]:
         content_type="application/problem+json",
         body=json.dumps(problem.to_dict()),
     )
+
+
+# Registered by call rather than as a decorator: the resolver's decorators are untyped.
+app.exception_handler(PipelineError)(_problem)
 
 
 @app.not_found

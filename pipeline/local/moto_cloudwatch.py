@@ -53,7 +53,7 @@ def apply() -> None:
 
 def oldest_message_age_s(queue_name: str, region: str) -> float | None:
     """Seconds since the oldest message still in the queue was sent (None when empty)."""
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.sqs.models import sqs_backends
 
     queue = sqs_backends[DEFAULT_ACCOUNT_ID][region].queues.get(queue_name)

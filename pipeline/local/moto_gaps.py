@@ -32,6 +32,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from moto.core.utils import unix_time
 from moto.dynamodb.responses import DynamoHandler
 from moto.events import models as events_models
 from moto.events.utils import _BASE_EVENT_MESSAGE
@@ -152,7 +153,7 @@ def _replay_events(self: Any, archive: Any) -> None:
             replayed = dict(event, **{"id": str(uuid.uuid4()), "replay-name": self.name})
             rule.send_to_targets(replayed, transform_input=False)  # type: ignore[arg-type]
     self.state = events_models.ReplayState.COMPLETED
-    self.end_time = events_models.unix_time()
+    self.end_time = unix_time()
 
 
 def _serialized_call_action(self: DynamoHandler) -> Any:
