@@ -26,7 +26,9 @@ thing natively, so the fix can be dropped.
    the SDK cannot read (it sees the code `403`): here as the JSON error AWS sends
    (`AccessDeniedException`, `UnrecognizedClientException`; SQS keeps its query-compatible
    `AccessDenied` and `InvalidClientTokenId`), so code can tell a refusal from other errors.
-7. An access key of one's choosing cannot be created: `add_access_key` adds one to a user,
+7. A request to a bucket that does not exist is refused (AccessDenied) when the caller has no
+   permission on it; S3 answers NoSuchBucket to anyone: here too (CreateBucket excepted).
+8. An access key of one's choosing cannot be created: `add_access_key` adds one to a user,
    so the operator's well-known keys become an administrator's.
 
 Gaps left as they are (the policies are never widened for them):
@@ -152,6 +154,13 @@ def _json_refusal(name: str) -> Any:
 
 
 def _s3_authorize(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+    if bucket_name and self.data.get("Action") != "CreateBucket":
+        from moto.s3.exceptions import MissingBucket
+
+        try:
+            self.backend.get_bucket(bucket_name)
+        except MissingBucket:
+            return  # the operation answers NoSuchBucket, whoever asks, as S3 does
     form_key = self.querystring.get("key") if self.method == "POST" else None
     if key_name is None and self.data.get("Action") == "PutObject" and form_key:
         key_name = form_key[0]  # a POST upload: checked on the key it writes, as on AWS
@@ -159,7 +168,10 @@ def _s3_authorize(self: Any, bucket_name: str | None = None, key_name: str | Non
 
 
 def _bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
-    if not (request.headers.get("Content-Length") and self.is_delete_keys()):
+    if not request.headers.get("Content-Length"):
+        return _original_bucket_post(self, request, bucket_name)
+    self.path = self._get_path(request)  # what is_delete_keys reads
+    if not self.is_delete_keys():
         return _original_bucket_post(self, request, bucket_name)
     from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
 
