@@ -14,6 +14,7 @@ from pipeline.aws.clients import client as aws
 from pipeline.aws.queues import Message, Queues
 from pipeline.events import object_created_event
 from pipeline.keys import new_asset_id
+from pipeline.local.iam import role_name
 from pipeline.usecases.redrive import CLIENT_SIDE, Redrive, move_client_side
 from tests.ops.ops_helpers import SAMPLE, run_cli, wait_drained, wait_state
 
@@ -32,6 +33,22 @@ def s3_event(bucket: str, key: str, size: int) -> str:
     return json.dumps(event)
 
 
+def allow_workers_to_read(stack, bucket: str) -> None:
+    """The workers' roles read the uploads bucket only: for a source in another bucket to
+    become readable once that bucket exists, as this test needs, they must be allowed it."""
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    for queue in stack.options.topology.queues:
+        aws("iam").put_role_policy(
+            RoleName=role_name(stack.options.topology, queue.name),
+            PolicyName="late-bucket",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+        )
+
+
 def visible(url: str) -> int:
     return Queues().depth(url)[0]
 
@@ -43,6 +60,7 @@ def test_dead_lettered_batch_comes_back_with_redrive_and_completes(stack, capsys
     bucket = f"ops-late-{uuid.uuid4().hex[:8]}"
     key = f"uploads/tester/{asset_id}/late.jpg"
     body = s3_event(bucket, key, SAMPLE.stat().st_size)
+    allow_workers_to_read(stack, bucket)
     sqs = aws("sqs")
     for url in stack.resources.queue_urls.values():
         sqs.send_message(QueueUrl=url, MessageBody=body)
