@@ -3,6 +3,7 @@ CDK template, and a call outside that policy is refused as AWS would refuse it."
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -10,7 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from pipeline.aws.clients import client
+from pipeline.aws.clients import client as aws
+from pipeline.client import PipelineClient
 from pipeline.dashboard import API_FUNCTION
 from pipeline.local.iam import acting_as, role_name
 from pipeline.local.runtime import _init_worker, invoke
@@ -31,24 +33,22 @@ def test_canary_metadata_worker_cannot_write_renditions(stack: LocalStack) -> No
     outputs = stack.options.topology.outputs_bucket_name
     with acting_as("metadata"):
         code = error_code(
-            client("s3").put_object, Bucket=outputs, Key="renditions/x/iam.jpg", Body=b"x"
+            aws("s3").put_object, Bucket=outputs, Key="renditions/x/iam.jpg", Body=b"x"
         )
     assert code == "AccessDenied"
 
 
 def test_canary_api_cannot_delete_the_table(stack: LocalStack) -> None:
     with acting_as(API_FUNCTION):
-        code = error_code(
-            client("dynamodb").delete_table, TableName=stack.options.topology.table_name
-        )
+        code = error_code(aws("dynamodb").delete_table, TableName=stack.options.topology.table_name)
     assert code == "AccessDeniedException"
-    assert client("dynamodb").describe_table(TableName=stack.options.topology.table_name)
+    assert aws("dynamodb").describe_table(TableName=stack.options.topology.table_name)
 
 
 def test_canary_api_cannot_read_the_queues(stack: LocalStack) -> None:
     url = stack.resources.queue_urls["renditions"]
     with acting_as(API_FUNCTION):
-        code = error_code(client("sqs").receive_message, QueueUrl=url)
+        code = error_code(aws("sqs").receive_message, QueueUrl=url)
     assert code == "AccessDenied"
 
 
@@ -56,14 +56,14 @@ def test_allowed_calls_pass(stack: LocalStack) -> None:
     topology = stack.options.topology
     key = "renditions/iam-probe/allowed.jpg"
     with acting_as("renditions"):
-        client("s3").put_object(Bucket=topology.outputs_bucket_name, Key=key, Body=b"x")
+        aws("s3").put_object(Bucket=topology.outputs_bucket_name, Key=key, Body=b"x")
     with acting_as("metadata"):
-        item = client("dynamodb").get_item(
+        item = aws("dynamodb").get_item(
             TableName=topology.table_name, Key={"asset_id": {"S": "iam-probe"}}
         )
     assert "Item" not in item
     # The operator (tests, CLI, provisioning) is an administrator.
-    client("s3").delete_object(Bucket=topology.outputs_bucket_name, Key=key)
+    aws("s3").delete_object(Bucket=topology.outputs_bucket_name, Key=key)
 
 
 def test_unknown_keys_are_refused(stack: LocalStack) -> None:
@@ -78,6 +78,23 @@ def test_unknown_keys_are_refused(stack: LocalStack) -> None:
 
     assert error_code(stranger("sqs").list_queues) == "InvalidClientTokenId"
     assert error_code(stranger("dynamodb").list_tables) == "UnrecognizedClientException"
+
+
+def test_the_api_acts_as_its_role(stack: LocalStack, client: PipelineClient) -> None:
+    """A Deny added to the API function's role reaches the requests the gateway serves."""
+    iam, role = aws("iam"), role_name(stack.options.topology, API_FUNCTION)
+    deny = {"Effect": "Deny", "Action": "dynamodb:Query", "Resource": "*"}
+    iam.put_role_policy(
+        RoleName=role,
+        PolicyName="deny-listing",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [deny]}),
+    )
+    try:
+        refused = client.request("GET", "/assets")
+    finally:
+        iam.delete_role_policy(RoleName=role, PolicyName="deny-listing")
+    assert refused[0] == 500  # the handler raised AccessDeniedException
+    assert client.request("GET", "/assets")[0] == 200
 
 
 def test_worker_processes_act_as_each_function_role(stack: LocalStack) -> None:
@@ -99,4 +116,4 @@ def test_worker_processes_act_as_each_function_role(stack: LocalStack) -> None:
 
 
 def _operator_caller() -> str:
-    return str(client("sts").get_caller_identity()["Arn"])
+    return str(aws("sts").get_caller_identity()["Arn"])
