@@ -28,7 +28,11 @@ thing natively, so the fix can be dropped.
    `AccessDenied` and `InvalidClientTokenId`), so code can tell a refusal from other errors.
 7. A request to a bucket that does not exist is refused (AccessDenied) when the caller has no
    permission on it; S3 answers NoSuchBucket to anyone: here too (CreateBucket excepted).
-8. An access key of one's choosing cannot be created: `add_access_key` adds one to a user,
+8. GetObject of a missing key answers NoSuchKey to anyone: S3 answers NoSuchKey only to a
+   caller allowed s3:ListBucket on the bucket, AccessDenied to others. Here too (as moto
+   ignores conditions, a ListBucket allowed only for some `s3:prefix` counts; AWS evaluates
+   the condition without a prefix, so it may not). HeadObject is left as moto answers it.
+9. An access key of one's choosing cannot be created: `add_access_key` adds one to a user,
    so the operator's well-known keys become an administrator's.
 
 Gaps left as they are (the policies are never widened for them):
@@ -66,6 +70,7 @@ _original_request_init = access_control.IAMRequestBase.__init__
 _original_bucket_post = S3Response._bucket_response_post
 _original_check_signature = access_control.IAMRequestBase.check_signature
 _original_s3_authorize = S3Response._authenticate_and_authorize_s3_action
+_original_get_object = S3Response.get_object
 _REFUSALS = ("_raise_access_denied", "_raise_invalid_access_key", "_raise_signature_does_not_match")
 _original_refusals = {name: getattr(access_control.IAMRequest, name) for name in _REFUSALS}
 # The JSON error codes of AWS's refusals (SQS answers JSON with its query protocol's codes).
@@ -192,6 +197,17 @@ def _bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
     return self._bucket_response_delete_keys(bucket_name, authenticated=False)
 
 
+def _get_object(self: Any) -> Any:
+    from moto.s3.exceptions import MissingKey
+
+    try:
+        return _original_get_object(self)
+    except MissingKey:
+        self.data["Action"] = "ListBucket"  # refused (AccessDenied) unless the caller may list
+        self._authenticate_and_authorize_s3_action(bucket_name=self.bucket_name)
+        raise
+
+
 def add_access_key(user_name: str, access_key_id: str, secret: str) -> None:
     """Give a user (of the default account) an access key with this id and secret."""
     from moto.core import DEFAULT_ACCOUNT_ID
@@ -212,6 +228,7 @@ def apply() -> None:
         access_control.IAMRequestBase.__init__ = _request_init  # type: ignore[method-assign]
         S3Response._bucket_response_post = _bucket_response_post  # type: ignore[method-assign]
         S3Response._authenticate_and_authorize_s3_action = _s3_authorize  # type: ignore[method-assign]
+        S3Response.get_object = _get_object  # type: ignore[method-assign]
         access_control.IAMRequestBase.check_signature = _check_signature  # type: ignore[method-assign]
         for name in _REFUSALS:
             setattr(access_control.IAMRequest, name, _json_refusal(name))

@@ -118,6 +118,9 @@ def probe(apply_fixes: bool) -> dict[str, str]:
         )
         deleted = s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": "renditions/a"}]})
         report["s3_delete_objects"] = deleted.get("Errors", [{}])[0].get("Code", "ok")
+        report["s3_missing_key"] = outcome(
+            lambda: s3.get_object(Bucket=BUCKET, Key="uploads/missing")
+        )
         report["s3_missing_bucket"] = outcome(
             lambda: s3.get_object(Bucket="probe-missing", Key="uploads/a")
         )

@@ -26,6 +26,7 @@ CANARIES = {
     "s3_presigned_put": ("500", "4"),
     "s3_presigned_post": ("500", "4 and 5"),
     "s3_missing_bucket": ("AccessDenied", "7"),
+    "s3_missing_key": ("NoSuchKey", "8"),
 }
 
 
@@ -45,6 +46,7 @@ def test_fixed_calls_are_checked_as_on_aws(fixed) -> None:
         "sqs_delete_message_batch": "ok",
         "s3_delete_objects": "ok",
         "s3_missing_bucket": "NoSuchBucket",
+        "s3_missing_key": "AccessDenied",
         "s3_presigned_put": "200",
         "s3_presigned_post": "204",
         "s3_presigned_post_elsewhere": "403",
