@@ -28,9 +28,10 @@ from __future__ import annotations
 import contextvars
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ class ResourceNames:
     region: str
     account: str = ACCOUNT_ID
     partition: str = "aws"
-    secret: str = field(default="")
+    secret: str = "none"  # no CDN key secret: the embedded stack signs URLs with HMAC
 
     def values(self) -> dict[str, str]:
         t = self.topology
@@ -121,7 +122,7 @@ class ResourceNames:
             "uploads_bucket": t.uploads_bucket_name,
             "outputs_bucket": t.outputs_bucket_name,
             "table": t.table_name,
-            "secret": self.secret or "none",
+            "secret": self.secret,
         }
         for queue in t.queues:
             out[f"queue:{queue.name}"] = t.name(queue.name)
@@ -131,18 +132,24 @@ class ResourceNames:
         return out
 
     def fill(self, value: Any) -> Any:
-        if isinstance(value, str):
-            values = self.values()
-            for name, replacement in values.items():
-                value = value.replace(f"${{{name}}}", replacement)
-            if "${" in value:
-                raise ValueError(f"unknown placeholder in {value!r}")
-            return value
-        if isinstance(value, list):
-            return [self.fill(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.fill(v) for k, v in value.items()}
-        return value
+        """`value` (a policy, a statement, a string) with its placeholders replaced."""
+        values = self.values()
+
+        def placeholder(match: re.Match[str]) -> str:
+            if match.group(1) not in values:
+                raise ValueError(f"unknown placeholder {match.group(0)}")
+            return values[match.group(1)]
+
+        def filled(v: Any) -> Any:
+            if isinstance(v, str):
+                return re.sub(r"\$\{([^}]+)\}", placeholder, v)
+            if isinstance(v, list):
+                return [filled(x) for x in v]
+            if isinstance(v, dict):
+                return {k: filled(x) for k, x in v.items()}
+            return v
+
+        return filled(value)
 
 
 def log_group_name(topology: Topology, function: str) -> str:
