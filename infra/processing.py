@@ -50,6 +50,13 @@ class Processing(Construct):
                 description=f"media-pipeline {part} worker",
             )
             worker.allow(["s3:GetObject"], [uploads.arn_for_objects(uploads_objects)])
+            # S3 answers NoSuchKey for a deleted source (the asset fails as gone) only to a
+            # caller allowed s3:ListBucket; to others AccessDenied, retried until it gives up.
+            worker.allow(
+                ["s3:ListBucket"],
+                [uploads.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [uploads_objects]}},
+            )
             worker.allow(
                 ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 [catalog.table.table_arn],

@@ -123,13 +123,9 @@ def _operator_caller() -> str:
     return str(aws("sts").get_caller_identity()["Arn"])
 
 
-@pytest.mark.xfail(
-    reason="finding: the workers' roles lack s3:ListBucket on the uploads bucket, so S3 answers "
-    "AccessDenied, not NoSuchKey, to GetObject of a deleted source: the worker retries and "
-    "gives up instead of failing the asset as gone",
-    strict=True,
-)
 def test_a_source_deleted_before_processing_fails_its_asset_as_gone(stack: LocalStack) -> None:
+    """S3 tells a deleted source (NoSuchKey) from a refusal (AccessDenied) only to a caller
+    allowed s3:ListBucket: without it, the worker would retry and give up."""
     topology = stack.options.topology
     asset_id = new_asset_id()
     event = object_created_event(
