@@ -390,8 +390,12 @@ def test_each_function_holds_only_the_actions_it_uses(synth: Synth) -> None:
         queue = json.dumps({"Fn::GetAtt": [queue_ids[TOPOLOGY.name(spec.name)], "Arn"]})
         expected = _common_grants(props, synth) | {
             "s3:GetObject": [uploads_objects],
-            # renditions of an asset deleted while the part was worked on are removed
-            "s3:ListBucket": [_bucket_arn_under(outputs, TOPOLOGY.renditions_prefix)],
+            "s3:ListBucket": [
+                # a deleted source answers NoSuchKey, not AccessDenied
+                _bucket_arn_under(uploads, TOPOLOGY.uploads_prefix),
+                # renditions of an asset deleted while the part was worked on are removed
+                _bucket_arn_under(outputs, TOPOLOGY.renditions_prefix),
+            ],
             "s3:DeleteObject": [renditions_objects],
             **{a: [table] for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")},
             **{
