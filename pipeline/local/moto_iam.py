@@ -1,6 +1,7 @@
-"""Fills the gaps of moto's IAM access control (`moto/iam/access_control.py`) that would make
-the embedded stack refuse calls AWS allows under the same identity policy. Nothing else, and
-never by widening a policy: each fix makes moto check what AWS checks.
+"""Fills the gaps of moto's IAM access control (`moto/iam/access_control.py`) that make the
+embedded stack answer otherwise than AWS under the same identity policy: refuse what AWS
+allows, or allow what AWS refuses. Nothing else, and never by widening a policy: each fix
+makes moto check what AWS checks.
 
 Each fix has a canary test (tests/local/test_moto_iam_gaps.py) that fails the day moto does the
 thing natively, so the fix can be dropped.
