@@ -129,6 +129,12 @@ class Topology:
         )
     )
     api_handler: str = "handlers.api.handler"
+
+    @property
+    def function_queues(self) -> tuple[QueueSpec, ...]:
+        """Every queue a function of its own consumes: the work queues and the invalidations."""
+        return (*self.queues, self.invalidations)
+
     # The API function only signs URLs and reads/writes the catalog: no image work.
     api_memory_mb: int = 512
     api_timeout_s: int = 10  # HTTP API waits at most 30 s for an integration

@@ -13,7 +13,9 @@ from functools import cache
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import CredentialProvider, Credentials
 
 # Called with each new client and its service name, in the order registered.
 ClientHook = Callable[[Any, str], None]
@@ -32,10 +34,35 @@ def _config() -> Config:
     )
 
 
+class _Given(CredentialProvider):
+    METHOD = CANONICAL_NAME = "given"
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.credentials = credentials
+
+    def load(self) -> Credentials:
+        return self.credentials
+
+
+# Credentials every client signs with, when set (None on AWS: boto3's own chain). The embedded
+# stack sets credentials that pick, call by call, the role of the function making the call.
+_credentials: Credentials | None = None
+
+
+def use_credentials(credentials: Credentials | None) -> None:
+    global _credentials
+    _credentials = credentials
+    reset_clients()
+
+
 @cache
 def client(service: str, region: str | None = None) -> Any:
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    session: Any = boto3.session.Session()  # the typed overloads want literal service names
+    core = botocore.session.Session()
+    if _credentials is not None:
+        core.get_component("credential_provider").insert_before("env", _Given(_credentials))
+    # Any: the typed overloads want literal service names.
+    session: Any = boto3.session.Session(botocore_session=core)
     built = session.client(service, region_name=region or "us-east-1", config=_config())
     for hook in _hooks:
         hook(built, service)

@@ -143,7 +143,13 @@ class ObjectStore:
         ):
             keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
             if keys:
-                self._s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                response = self._s3.delete_objects(
+                    Bucket=bucket, Delete={"Objects": keys, "Quiet": True}
+                )
+                # A refused key (AccessDenied) is only in Errors: the call itself succeeds.
+                errors = response.get("Errors", [])
+                if errors:
+                    raise RuntimeError(f"S3 did not delete {len(errors)} object(s): {errors[0]}")
                 deleted += len(keys)
         return deleted
 

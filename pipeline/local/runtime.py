@@ -29,7 +29,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from pipeline.aws.clients import client
-from pipeline.local import cdn_invalidations, faults
+from pipeline.local import cdn_invalidations, faults, iam
 from pipeline.local.emf import capture_worker_stdout
 from pipeline.local.lambda_context import LocalLambdaContext
 from pipeline.topology import QueueSpec
@@ -48,6 +48,7 @@ def _init_worker(env: dict[str, str], log_path: str | None, handlers: tuple[str,
     # Ctrl-C reaches the whole process group; the parent stops the workers in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(env)
+    iam.install_from_env()
     if log_path:
         stream = open(log_path, "a", buffering=1)  # noqa: SIM115 - lives as long as the process
         os.dup2(stream.fileno(), 1)
@@ -100,7 +101,10 @@ def invoke(handler_path: str, event: dict[str, Any], function_name: str, timeout
     module_name, func_name = handler_path.rsplit(".", 1)
     handler = getattr(importlib.import_module(module_name), func_name)
     try:
-        return handler(event, LocalLambdaContext(function_name=function_name, timeout_s=timeout_s))
+        with iam.acting_as(function_name):
+            return handler(
+                event, LocalLambdaContext(function_name=function_name, timeout_s=timeout_s)
+            )
     except Exception as exc:
         # Exceptions may hold what cannot cross a process boundary: send their text back.
         raise InvocationError(f"{type(exc).__name__}: {exc}") from None
@@ -161,8 +165,12 @@ class LocalRuntime:
         for index in range(self.workers):
             self._free.put(index)
         for source in self.sources:
+            # The event source mapping polls with the function's role, as on AWS.
             thread = threading.Thread(
-                target=self._poll, args=(source,), name=f"poller-{source.queue.name}", daemon=True
+                target=iam.as_function(source.queue.name, self._poll),
+                args=(source,),
+                name=f"poller-{source.queue.name}",
+                daemon=True,
             )
             thread.start()
             self._threads.append(thread)
@@ -266,7 +274,7 @@ class LocalRuntime:
             # Settled off the executor's own thread, which must stay free to collect results.
             future.add_done_callback(
                 lambda f, s=source, m=messages, t=started, c=container: self._settlers.submit(  # type: ignore[misc]
-                    self._settle, f, s, m, slots, t, c
+                    iam.as_function(s.queue.name, self._settle), f, s, m, slots, t, c
                 )
             )
 

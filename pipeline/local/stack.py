@@ -21,7 +21,7 @@ from pipeline import composition
 from pipeline.aws.clients import reset_clients
 from pipeline.dashboard import API_FUNCTION
 from pipeline.delivery import HmacSigner
-from pipeline.local import devauth, faults, moto_cloudwatch, moto_gaps, moto_speed
+from pipeline.local import devauth, faults, iam, moto_cloudwatch, moto_gaps, moto_speed
 from pipeline.local.access import LocalAccess, check_bind, is_loopback
 from pipeline.local.cdn import CdnServer
 from pipeline.local.dashboard_route import dashboard_routes
@@ -52,6 +52,8 @@ class StackOptions:
     extra_env: dict[str, str] = field(default_factory=dict)
     allow_remote: bool = False  # listening beyond loopback is refused without it
     cors_origins: tuple[str, ...] = ()  # origins besides the page's that may call the stack
+    # Each function acts with its own role, whose policy the CDK app deploys (pipeline.local.iam).
+    enforce_iam: bool = True
 
 
 class LocalStack:
@@ -66,6 +68,7 @@ class LocalStack:
             self.access.allow_origin(origin)
         self.runtime: LocalRuntime | None = None
         self.platform_metrics: PlatformMetrics | None = None
+        self.iam: iam.Enforcement | None = None
         self._moto: Any = None
         self._servers: list[Any] = []
         self._threads: list[threading.Thread] = []
@@ -99,6 +102,9 @@ class LocalStack:
         self.cdn_url = f"http://{opts.host}:{self._cdn_server.server_address[1]}"
         self._set_env(self.env())
         self.resources = provision(opts.topology, opts.region, cors_origins=["*"])
+        if opts.enforce_iam:
+            self.iam = iam.Enforcement(opts.topology, opts.region, iam.operator_credentials())
+            self.iam.start()
         self._set_env(self.env())  # now with the invalidation queue's URL
         services = composition.services()
         self._cdn_server.store = services.store
@@ -113,7 +119,7 @@ class LocalStack:
         routes = {**static_routes(self.dev_token), **dashboard_routes(opts.topology, opts.region)}
         gateway = GatewayServer(
             (opts.host, api_port),
-            capturing_emf(api_handler, metrics.publisher),
+            capturing_emf(iam.as_function(API_FUNCTION, api_handler), metrics.publisher),
             self.jwt_secret,
             routes,
             self.access,
@@ -132,7 +138,7 @@ class LocalStack:
         self.runtime = LocalRuntime(
             self._event_sources(),
             opts.region,
-            env=self.env(),
+            env={**self.env(), **(self.iam.worker_env() if self.iam else {})},
             workers=opts.workers,
             retry_delay_s=opts.retry_delay_s,
             log_path=opts.log_path,
@@ -152,6 +158,8 @@ class LocalStack:
             server.server_close()
         if self._moto is not None:
             self._moto.stop()
+        if self.iam is not None:
+            self.iam.stop()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
