@@ -11,8 +11,6 @@ from __future__ import annotations
 from fnmatch import fnmatch
 from typing import Any
 
-import pytest
-
 from tests.infra.conftest import Synth, resolve_ref
 
 SOURCE_KEYS = ("aws:sourcearn", "aws:sourceaccount")
@@ -100,11 +98,6 @@ def test_uploads_bucket_notifies_eventbridge(synth: Synth) -> None:
     assert config["EventBridgeEnabled"] is True
 
 
-@pytest.mark.xfail(
-    reason="finding: the fan-out topic policy lets events.amazonaws.com publish with no "
-    "aws:SourceArn (the rule) or aws:SourceAccount condition",
-    strict=True,
-)
 def test_rule_publishes_to_the_fan_out_topic(synth: Synth) -> None:
     rule = one(synth, "AWS::Events::Rule", "FanOutRule")
     topics = [resolve_ref(t["Arn"]) for t in synth.props(rule)["Targets"]]
@@ -136,11 +129,6 @@ def test_topic_and_rule_deliver_to_their_queues(synth: Synth) -> None:
         assert all(source_conditioned(s, source) for s in statements), queue
 
 
-@pytest.mark.xfail(
-    reason="finding: the alarm topic's policy (it replaces the default one) has no Allow for "
-    "cloudwatch.amazonaws.com sns:Publish, so no alarm can notify",
-    strict=True,
-)
 def test_alarms_publish_to_the_alarm_topic(synth: Synth) -> None:
     topic = one(synth, "AWS::SNS::Topic", "AlarmsTopic")
     alarms = [
