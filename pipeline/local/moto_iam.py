@@ -35,6 +35,9 @@ thing natively, so the fix can be dropped.
    the condition without a prefix, so it may not). HeadObject is left as moto answers it.
 9. An access key of one's choosing cannot be created: `add_access_key` adds one to a user,
    so the operator's well-known keys become an administrator's.
+10. A CORS preflight (OPTIONS, which browsers send without credentials) fails with a server
+   error, as moto authorizes it like any request: here it is answered from the bucket's CORS
+   configuration without authentication, as S3 does.
 
 Gaps left as they are (the policies are never widened for them):
 - Conditions of identity policies are not evaluated (`s3:prefix`, `aws:SourceArn`, ...): a
@@ -160,6 +163,8 @@ def _json_refusal(name: str) -> Any:
 
 
 def _s3_authorize(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+    if self.method == "OPTIONS":
+        return  # a CORS preflight carries no credentials; S3 answers it from the CORS rules
     if bucket_name and self.data.get("Action") != "CreateBucket":
         from moto.s3.exceptions import MissingBucket
 

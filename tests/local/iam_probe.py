@@ -140,6 +140,10 @@ def probe(apply_fixes: bool) -> dict[str, str]:
                 post["url"], data=post["fields"], files={"file": b"x"}, timeout=10
             ).status_code
         )
+        preflight = {"Origin": "http://127.0.0.1:1", "Access-Control-Request-Method": "POST"}
+        report["s3_cors_preflight"] = str(
+            requests.options(f"{endpoint}/{BUCKET}", headers=preflight, timeout=10).status_code
+        )
     server.stop()
     return report
 

@@ -27,6 +27,7 @@ CANARIES = {
     "s3_presigned_post": ("500", "4 and 5"),
     "s3_missing_bucket": ("AccessDenied", "7"),
     "s3_missing_key": ("NoSuchKey", "8"),
+    "s3_cors_preflight": ("500", "10"),
 }
 
 
@@ -50,4 +51,5 @@ def test_fixed_calls_are_checked_as_on_aws(fixed) -> None:
         "s3_presigned_put": "200",
         "s3_presigned_post": "204",
         "s3_presigned_post_elsewhere": "403",
+        "s3_cors_preflight": "200",
     }

@@ -17,7 +17,6 @@ from pipeline.aws.clients import client as aws
 from pipeline.client import PipelineClient
 from pipeline.dashboard import API_FUNCTION
 from pipeline.events import object_created_event
-from pipeline.keys import new_asset_id
 from pipeline.local.iam import acting_as, role_name
 from pipeline.local.runtime import _init_worker, invoke
 from pipeline.local.stack import LocalStack
@@ -127,10 +126,14 @@ def test_a_source_deleted_before_processing_fails_its_asset_as_gone(stack: Local
     """S3 tells a deleted source (NoSuchKey) from a refusal (AccessDenied) only to a caller
     allowed s3:ListBucket: without it, the worker would retry and give up."""
     topology = stack.options.topology
-    asset_id = new_asset_id()
+    grant = PipelineClient(stack.api_url, stack.dev_token("tester")).create_upload(
+        "gone.jpg", "image/jpeg", 10
+    )
+    asset_id, key = grant["asset_id"], grant["fields"]["key"]
+    # The upload's event arrives, but its object is gone (never stored here).
     event = object_created_event(
         topology.uploads_bucket_name,
-        f"uploads/tester/{asset_id}/gone.jpg",
+        key,
         etag="gone-etag",
         size=10,
         when=time.time(),
@@ -145,8 +148,8 @@ def test_a_source_deleted_before_processing_fails_its_asset_as_gone(stack: Local
     record = None
     while time.monotonic() < deadline:
         record = catalog.get(asset_id)
-        if record is not None and record.get("state") == "FAILED":
+        if record is not None and record.state == "FAILED":
             break
         time.sleep(0.3)
-    assert record is not None and record["state"] == "FAILED", record
-    assert record["failure"]["code"] == "gone", record["failure"]
+    assert record is not None and record.state == "FAILED", record
+    assert record.failure is not None and record.failure.code == "gone", record.failure
