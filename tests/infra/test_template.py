@@ -30,9 +30,9 @@ EXPECTED_COUNTS = {
     "AWS::ApiGatewayV2::Authorizer": 1,
     "AWS::KMS::Key": 2,  # one per topic
     "AWS::CloudWatch::Dashboard": 1,
-    # one per DLQ (6), oldest message age and error rate per worker queue (2 + 2), throttles
-    # per function (3), API 5xx (1)
-    "AWS::CloudWatch::Alarm": 14,
+    # one per DLQ (7, the CDN invalidations' included), oldest message age and error rate per
+    # worker queue (2 + 2), throttles per function (3), API 5xx (1), dropped events (1)
+    "AWS::CloudWatch::Alarm": 15,
     "AWS::CloudFront::MonitoringSubscription": 1,  # the cache hit rate metric
 }
 
