@@ -12,11 +12,9 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from pipeline import ports
 from pipeline.aws.catalog import Catalog
-from pipeline.aws.clients import reset_clients
 from pipeline.model import AssetState
 from pipeline.ports import CompletionOutcome as Outcome
 from pipeline.records import Asset, Rendition
@@ -50,39 +48,28 @@ def normalised(value: Any) -> Any:
 
 
 @pytest.fixture
-def dynamodb_catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("PIPELINE_FAULTS", raising=False)
-    reset_clients()
-    with mock_aws():
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "asset_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": "asset_id", "AttributeType": "S"},
-                {"AttributeName": "owner", "AttributeType": "S"},
-                {"AttributeName": "created_at", "AttributeType": "S"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "by-owner",
-                    "KeySchema": [
-                        {"AttributeName": "owner", "KeyType": "HASH"},
-                        {"AttributeName": "created_at", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield Catalog(TABLE, "us-east-1")
-    reset_clients()
+def dynamodb_catalog(moto_aws: None) -> Iterator[Catalog]:
+    boto3.client("dynamodb", region_name="us-east-1").create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "asset_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "asset_id", "AttributeType": "S"},
+            {"AttributeName": "owner", "AttributeType": "S"},
+            {"AttributeName": "created_at", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-owner",
+                "KeySchema": [
+                    {"AttributeName": "owner", "KeyType": "HASH"},
+                    {"AttributeName": "created_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    yield Catalog(TABLE, "us-east-1")
 
 
 def claim(

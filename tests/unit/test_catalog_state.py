@@ -10,10 +10,8 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from pipeline.aws.catalog import Catalog, CompletionOutcome
-from pipeline.aws.clients import reset_clients
 from pipeline.model import AssetState
 from pipeline.records import reported_attr
 from pipeline.topology import PART_METADATA, PART_RENDITIONS
@@ -22,25 +20,14 @@ TABLE = "catalog-test"
 
 
 @pytest.fixture
-def catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("PIPELINE_FAULTS", raising=False)
-    reset_clients()
-    with mock_aws():
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "asset_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "asset_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield Catalog(TABLE, "us-east-1")
-    reset_clients()
+def catalog(moto_aws: None) -> Iterator[Catalog]:
+    boto3.client("dynamodb", region_name="us-east-1").create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "asset_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "asset_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    yield Catalog(TABLE, "us-east-1")
 
 
 def claim(catalog: Catalog, part: str, etag: str = "e1", holder: str = "h", at: float = 1.0):

@@ -8,13 +8,11 @@ import random
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
 from pipeline import composition
-from pipeline.aws.clients import reset_clients
 from pipeline.aws.cloudfront import CloudFrontInvalidations
 from pipeline.keys import renditions_prefix
 from pipeline.local.cdn_invalidations import LocalCdnInvalidations
@@ -221,13 +219,8 @@ def test_gc_requests_the_invalidation_of_the_assets_it_deleted_from() -> None:
 
 # -- adapters, handler, composition -------------------------------------------------------------
 @pytest.fixture
-def credentials(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    reset_clients()
-    yield
-    reset_clients()
+def credentials(offline_aws: None) -> None:
+    """Dummy credentials, no endpoint (tests/unit/conftest.py)."""
 
 
 def test_cloudfront_too_many_invalidations_is_a_busy_cdn(credentials) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from pipeline import composition, media
-from pipeline.aws.clients import reset_clients
 from pipeline.delivery import HmacSigner
 from pipeline.settings import Settings
 
@@ -15,13 +14,8 @@ SETTINGS = Settings(table_name="catalog-t", region="eu-west-1", outputs_bucket="
 
 
 @pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    reset_clients()
-    yield
-    reset_clients()
+def credentials(offline_aws: None) -> None:
+    """Dummy credentials, no endpoint (tests/unit/conftest.py)."""
 
 
 def test_the_api_workers_and_operations_get_one_catalog_configuration(monkeypatch) -> None:

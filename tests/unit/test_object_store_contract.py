@@ -8,9 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from pipeline.aws.clients import reset_clients
 from pipeline.aws.object_store import ObjectStore
 from tests.fakes.object_store import FakeObjectStore
 
@@ -19,21 +17,10 @@ KEY = "uploads/alice/a1/cat.jpg"
 
 
 @pytest.fixture
-def s3_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ObjectStore, Any]]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("PIPELINE_FAULTS", raising=False)
-    reset_clients()
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        yield ObjectStore("us-east-1"), s3
-    reset_clients()
+def s3_store(moto_aws: None) -> Iterator[tuple[ObjectStore, Any]]:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    yield ObjectStore("us-east-1"), s3
 
 
 def scenario(store: Any, put: Any) -> list[Any]:

@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-from pipeline.aws.clients import reset_clients
 from pipeline.aws.object_store import ObjectStore
 from pipeline.errors import PipelineError as UploadRefused
 from pipeline.problem_details import problem_for
@@ -22,13 +21,8 @@ class FakeCatalog:
 
 
 @pytest.fixture
-def store(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    reset_clients()
-    yield ObjectStore("us-east-1")
-    reset_clients()
+def store(offline_aws):
+    return ObjectStore("us-east-1")
 
 
 SETTINGS = Settings(uploads_bucket="up-bucket", max_upload_bytes=5_000_000, presign_expires_s=300)
