@@ -67,6 +67,29 @@ def dead_letter_queue(
     return queue
 
 
+def queue_with_dlq(
+    scope: Construct, topology: Topology, spec: QueueSpec, dlq_purpose: str
+) -> tuple[sqs.Queue, sqs.Queue]:
+    """A function's queue as `spec` declares it, and the redrive DLQ that takes what it failed
+    `spec.max_receive_count` times (constructs `Queue` and `Dlq` under `scope`)."""
+    dlq = dead_letter_queue(
+        scope,
+        "Dlq",
+        dlq_purpose,
+        queue_name=topology.name(spec.dlq_name),
+        retention_period=Duration.seconds(spec.dlq_retention_s),
+    )
+    queue = encrypted_queue(
+        scope,
+        "Queue",
+        queue_name=topology.name(spec.name),
+        visibility_timeout=Duration.seconds(spec.visibility_timeout_s),
+        retention_period=Duration.seconds(spec.retention_s),
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=spec.max_receive_count),
+    )
+    return queue, dlq
+
+
 class WorkQueue(Construct):
     """A worker's queue with its redrive DLQ, and the DLQ of its SNS subscription."""
 
@@ -75,22 +98,11 @@ class WorkQueue(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec
-        self.dlq = dead_letter_queue(
+        self.queue, self.dlq = queue_with_dlq(
             self,
-            "Dlq",
+            topology,
+            spec,
             f"messages the {spec.part} worker failed {spec.max_receive_count} times",
-            queue_name=topology.name(spec.dlq_name),
-            retention_period=Duration.seconds(spec.dlq_retention_s),
-        )
-        self.queue = encrypted_queue(
-            self,
-            "Queue",
-            queue_name=topology.name(spec.name),
-            visibility_timeout=Duration.seconds(spec.visibility_timeout_s),
-            retention_period=Duration.seconds(spec.retention_s),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dlq, max_receive_count=spec.max_receive_count
-            ),
         )
         self.subscription_dlq = dead_letter_queue(
             self,

@@ -5,13 +5,12 @@ names it; the invalidator comes after, with that environment."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.fanout import dead_letter_queue, encrypted_queue
+from infra.fanout import queue_with_dlq
 from infra.functions import PipelineEnvironment, PipelineFunction
 from pipeline.topology import Topology
 
@@ -20,22 +19,11 @@ class InvalidationQueue(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, topology: Topology) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec = topology.invalidations
-        self.dlq = dead_letter_queue(
+        self.queue, self.dlq = queue_with_dlq(
             self,
-            "Dlq",
+            topology,
+            spec,
             f"invalidation requests the CDN refused {spec.max_receive_count} times",
-            queue_name=topology.name(spec.dlq_name),
-            retention_period=Duration.seconds(spec.dlq_retention_s),
-        )
-        self.queue = encrypted_queue(
-            self,
-            "Queue",
-            queue_name=topology.name(spec.name),
-            visibility_timeout=Duration.seconds(spec.visibility_timeout_s),
-            retention_period=Duration.seconds(spec.retention_s),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dlq, max_receive_count=spec.max_receive_count
-            ),
         )
 
     def allow_requests_from(self, function: PipelineFunction) -> None:

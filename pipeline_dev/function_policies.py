@@ -47,7 +47,7 @@ class Unresolved(ValueError):
     """The template refers to something the embedded stack has no name for."""
 
 
-def _ref_logical_id(value: Any) -> str | None:
+def ref_logical_id(value: Any) -> str | None:
     if isinstance(value, dict):
         if "Ref" in value:
             return str(value["Ref"])
@@ -66,11 +66,11 @@ class _Resolver:
             props = resource["Properties"]
             variables = props.get("Environment", {}).get("Variables", {})
             for variable, placeholder in _NAME_VARIABLES.items():
-                logical = _ref_logical_id(variables.get(variable))
+                logical = ref_logical_id(variables.get(variable))
                 if logical:
                     self.names[logical] = f"${{{placeholder}}}"
             function = _function_name(props, topology)
-            log_group = _ref_logical_id(props.get("LoggingConfig", {}).get("LogGroup"))
+            log_group = ref_logical_id(props.get("LoggingConfig", {}).get("LogGroup"))
             if function and log_group:
                 self.names[log_group] = f"${{log_group:{function}}}"
         for logical in self._of_type("AWS::CloudFront::Distribution"):
@@ -145,7 +145,7 @@ def extract(template: dict[str, Any], topology: Topology = TOPOLOGY) -> dict[str
             continue
         props = resource["Properties"]
         name = _function_name(props, topology)
-        role = _ref_logical_id(props.get("Role"))
+        role = ref_logical_id(props.get("Role"))
         if name is None or role is None:
             continue
         role_props = resolver.resources[role].get("Properties", {})
@@ -159,7 +159,7 @@ def extract(template: dict[str, Any], topology: Topology = TOPOLOGY) -> dict[str
         for policy in resolver.resources.values():
             if policy["Type"] != "AWS::IAM::Policy":
                 continue
-            attached = {_ref_logical_id(r) for r in policy["Properties"].get("Roles", [])}
+            attached = {ref_logical_id(r) for r in policy["Properties"].get("Roles", [])}
             if role in attached:
                 statements += policy["Properties"]["PolicyDocument"]["Statement"]
         functions[name] = {

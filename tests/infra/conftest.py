@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from pipeline_dev.function_policies import ref_logical_id
+
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
@@ -79,11 +81,5 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return result
 
 
-def resolve_ref(value: Any) -> str | None:
-    """The logical id a `Ref` or `Fn::GetAtt` points at."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return str(value["Ref"])
-        if "Fn::GetAtt" in value:
-            return str(value["Fn::GetAtt"][0])
-    return None
+# The logical id a `Ref` or `Fn::GetAtt` points at.
+resolve_ref = ref_logical_id
