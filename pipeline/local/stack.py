@@ -56,6 +56,13 @@ class StackOptions:
     enforce_iam: bool = True
 
 
+class StackAlreadyRunning(RuntimeError):
+    """Another embedded stack runs in this process."""
+
+
+_running: LocalStack | None = None  # the embedded stack of this process, while it runs
+
+
 class LocalStack:
     def __init__(self, options: StackOptions | None = None) -> None:
         self.options = options or StackOptions()
@@ -79,8 +86,23 @@ class LocalStack:
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> LocalStack:
+        global _running
+        check_bind(self.options.host, self.options.allow_remote)
+        if _running is not None and _running is not self:
+            raise StackAlreadyRunning(
+                "an embedded stack already runs in this process: moto keeps one state per "
+                "process (and its IAM enforcement is process-wide), so a second stack would "
+                "reset the first; stop it before starting another"
+            )
+        _running = self
+        try:
+            return self._start()
+        except BaseException:
+            _running = None
+            raise
+
+    def _start(self) -> LocalStack:
         opts = self.options
-        check_bind(opts.host, opts.allow_remote)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         moto_gaps.apply()
         moto_speed.apply()
@@ -149,6 +171,9 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
+        global _running
+        if _running is self:
+            _running = None
         if self.runtime is not None:
             self.runtime.stop()
         if self.platform_metrics is not None:

@@ -12,7 +12,9 @@ from pipeline.local.stack import LocalStack
 from pipeline_dev import chaos
 
 
-@pytest.fixture(scope="package")
+# Module-scoped: the load benches of this package start embedded stacks of their own, and a
+# process holds one at a time.
+@pytest.fixture(scope="module")
 def chaos_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[chaos.Run]:
     folder = tmp_path_factory.mktemp("chaos")
     long = os.environ.get("PIPELINE_CHAOS_LONG") == "1"  # the long version, on demand
