@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from pipeline.dashboard import widgets
@@ -48,10 +49,19 @@ def test_dashboard_renders_charts_from_cloudwatch_after_uploads(stack, page, cli
         assert page.locator(f"{figure} svg polyline.series").count() >= 1, key
         assert page.locator(f"{figure} svg circle").count() >= 1, key
     # The window figures beside the legend count at least these uploads (other tests of this
-    # package share the stack): three received, two ready, one failed as not an image.
-    figures = _legend(page, "throughput")
+    # package share the stack): three received, two ready, one failed as not an image. Each
+    # worker puts its metrics about once a second and the view redraws as they arrive, so a
+    # chart can hold points before the last upload's figures are in: wait for them.
+    deadline = time.monotonic() + 30
+    while True:
+        figures = _legend(page, "throughput")
+        failures = _legend(page, "failures")
+        counted = figures.get("received", 0) >= 3 and figures.get("ready", 0) >= 2
+        if (counted and failures.get("unsupported", 0) >= 1) or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
     assert figures["received"] >= 3 and figures["ready"] >= 2, figures
-    assert _legend(page, "failures")["unsupported"] >= 1
+    assert failures["unsupported"] >= 1, failures
 
 
 def _legend(page, key: str) -> dict[str, float]:
