@@ -20,6 +20,7 @@ from pipeline.ports import CompletionOutcome as Outcome
 from pipeline.records import Asset, Rendition
 from pipeline.topology import PART_METADATA, PART_RENDITIONS
 from tests.fakes.catalog import FakeCatalog
+from tests.unit.claims import claim
 
 TABLE = "catalog-contract"
 AnyCatalog = Catalog | FakeCatalog
@@ -70,29 +71,6 @@ def dynamodb_catalog(moto_aws: None) -> Iterator[Catalog]:
         BillingMode="PAY_PER_REQUEST",
     )
     yield Catalog(TABLE, "us-east-1")
-
-
-def claim(
-    catalog: AnyCatalog,
-    part: str,
-    etag: str = "e1",
-    holder: str = "h",
-    at: float = 1.0,
-    lease_s: int = 60,
-) -> ports.Claim:
-    return catalog.claim_part(
-        "a1",
-        part,
-        owner="alice",
-        file_name="cat.jpg",
-        source_key="uploads/alice/a1/cat.jpg",
-        etag=etag,
-        size=10,
-        uploaded_at=at,
-        lease_s=lease_s,
-        attempt=1,
-        holder=f"{holder}-{part}",
-    )
 
 
 def claimed(catalog: AnyCatalog, *parts: str) -> None:

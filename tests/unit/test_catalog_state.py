@@ -15,6 +15,7 @@ from pipeline.aws.catalog import Catalog, CompletionOutcome
 from pipeline.model import AssetState
 from pipeline.records import reported_attr
 from pipeline.topology import PART_METADATA, PART_RENDITIONS
+from tests.unit.claims import claim
 
 TABLE = "catalog-test"
 
@@ -28,22 +29,6 @@ def catalog(moto_aws: None) -> Iterator[Catalog]:
         BillingMode="PAY_PER_REQUEST",
     )
     yield Catalog(TABLE, "us-east-1")
-
-
-def claim(catalog: Catalog, part: str, etag: str = "e1", holder: str = "h", at: float = 1.0):
-    return catalog.claim_part(
-        "a1",
-        part,
-        owner="alice",
-        file_name="cat.jpg",
-        source_key="uploads/alice/a1/cat.jpg",
-        etag=etag,
-        size=10,
-        uploaded_at=at,
-        lease_s=60,
-        attempt=1,
-        holder=f"{holder}-{part}",
-    )
 
 
 def state(catalog: Catalog) -> str | None:
